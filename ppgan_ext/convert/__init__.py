@@ -1,0 +1,133 @@
+"""PyTorch -> Paddle weight conversion: one mechanism, one key mapping per family.
+
+A *mapping* turns a reference state_dict (``{torch_key: ndarray}``) into the
+names the Paddle network uses. Mappings live in ``convert/mappings/<family>.py``
+and register themselves for one or more generator/discriminator class names
+with :func:`register_mapping`. :func:`convert_state_dict` then applies the
+torch->Paddle layer conventions shared by every family (BatchNorm buffer names,
+Linear weight transpose, spectral-norm tensors), and checks the result against
+the target network key by key and shape by shape, failing before anything is
+written.
+"""
+import collections
+
+import numpy as np
+import paddle
+
+from .torch_reader import (CheckpointError, UnsafeCheckpointError,
+                           load_torch_state_dict)
+
+__all__ = [
+    'ConversionError', 'CheckpointError', 'UnsafeCheckpointError',
+    'register_mapping', 'get_mapping', 'convert_state_dict',
+    'load_torch_state_dict', 'paddle_state_shapes'
+]
+
+
+class ConversionError(ValueError):
+    """A reference checkpoint does not fit the network the config builds."""
+
+
+_MAPPINGS = {}
+
+
+def register_mapping(*net_class_names):
+    """Decorator: ``fn(src_state, net) -> {paddle_key: ndarray}`` for classes.
+
+    ``fn`` renames reference keys to the network's structured names, and may
+    drop reference-only entries. Layout conventions (BN buffers, Linear
+    transpose) are applied afterwards by :func:`convert_state_dict`.
+    """
+
+    def deco(fn):
+        for name in net_class_names:
+            if name in _MAPPINGS:
+                raise ValueError(f'a key mapping for {name} already exists')
+            _MAPPINGS[name] = fn
+        return fn
+
+    return deco
+
+
+def get_mapping(net):
+    from . import mappings  # noqa: F401  (registers every family)
+    name = type(net).__name__
+    if name not in _MAPPINGS:
+        raise ConversionError(
+            f'no PyTorch key mapping for {name}; known: {sorted(_MAPPINGS)}')
+    return _MAPPINGS[name]
+
+
+def paddle_state_shapes(net):
+    """``{key: shape}`` of everything ``net.set_state_dict`` would load."""
+    return collections.OrderedDict(
+        (k, tuple(v.shape)) for k, v in net.state_dict().items())
+
+
+_BN_RENAMES = {'running_mean': '_mean', 'running_var': '_variance'}
+
+
+def _layer_kinds(net):
+    """Map each sublayer prefix ('a.b.') to its class, for layout rules."""
+    return {(name + '.' if name else ''): type(layer)
+            for name, layer in net.named_sublayers(include_self=True)}
+
+
+def apply_layout_conventions(state, net):
+    """Rename BN buffers, drop ``num_batches_tracked``, transpose Linear."""
+    kinds = _layer_kinds(net)
+    out = collections.OrderedDict()
+    for key, value in state.items():
+        prefix, _, leaf = key.rpartition('.')
+        prefix = prefix + '.' if prefix else ''
+        kind = kinds.get(prefix)
+        if leaf == 'num_batches_tracked':
+            continue
+        if kind is not None and issubclass(kind, paddle.nn.layer.norm._BatchNormBase):
+            leaf = _BN_RENAMES.get(leaf, leaf)
+        if (kind is not None and issubclass(kind, paddle.nn.Linear)
+                and leaf in ('weight', 'weight_orig') and value.ndim == 2):
+            value = value.T
+        out[prefix + leaf] = np.ascontiguousarray(value)
+    return out
+
+
+def convert_state_dict(src_state, net):
+    """Map a reference state_dict onto ``net`` and check it completely.
+
+    Returns ``{paddle_key: float32/int ndarray}`` covering every entry of
+    ``net.state_dict()`` with matching shapes; raises :class:`ConversionError`
+    listing missing, unexpected and mis-shaped keys otherwise.
+    """
+    mapped = get_mapping(net)(collections.OrderedDict(src_state), net)
+    mapped = apply_layout_conventions(mapped, net)
+    expected = paddle_state_shapes(net)
+    target_dtypes = {k: v.dtype for k, v in net.state_dict().items()}
+    missing = [k for k in expected if k not in mapped]
+    extra = [k for k in mapped if k not in expected]
+    bad = [
+        f'{k}: checkpoint {tuple(mapped[k].shape)} vs network {expected[k]}'
+        for k in expected
+        if k in mapped and tuple(mapped[k].shape) != expected[k]
+    ]
+    if missing or extra or bad:
+        lines = [f'checkpoint does not fit {type(net).__name__}:']
+        if missing:
+            lines.append(f'  missing keys ({len(missing)}): {missing[:20]}')
+        if extra:
+            lines.append(f'  unexpected keys ({len(extra)}): {extra[:20]}')
+        if bad:
+            lines.append(f'  mis-shaped keys ({len(bad)}): {bad[:20]}')
+        raise ConversionError('\n'.join(lines))
+    out = collections.OrderedDict()
+    for k in expected:
+        dtype = str(target_dtypes[k]).replace('paddle.', '')
+        out[k] = mapped[k].astype(dtype if dtype != 'bfloat16' else 'float32')
+    return out
+
+
+def load_converted(net, src_state):
+    """Convert ``src_state`` for ``net`` and load it in place."""
+    converted = convert_state_dict(src_state, net)
+    net.set_state_dict({k: paddle.to_tensor(v) for k, v in converted.items()})
+    return net

@@ -1,0 +1,2 @@
+"""Plugin networks and models, registered into ppgan's registries on import."""
+from . import generators, discriminators, criterions  # noqa: F401
