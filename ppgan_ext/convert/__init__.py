@@ -19,7 +19,8 @@ from .torch_reader import (CheckpointError, UnsafeCheckpointError,
 
 __all__ = [
     'ConversionError', 'CheckpointError', 'UnsafeCheckpointError',
-    'register_mapping', 'get_mapping', 'convert_state_dict',
+    'register_mapping', 'register_config_adapter', 'adapt_net_config',
+    'strip_data_parallel', 'get_mapping', 'convert_state_dict',
     'load_torch_state_dict', 'paddle_state_shapes'
 ]
 
@@ -29,6 +30,7 @@ class ConversionError(ValueError):
 
 
 _MAPPINGS = {}
+_CONFIG_ADAPTERS = {}
 
 
 def register_mapping(*net_class_names):
@@ -47,6 +49,39 @@ def register_mapping(*net_class_names):
         return fn
 
     return deco
+
+
+def register_config_adapter(*net_class_names):
+    """Decorator: ``fn(net_cfg, src_state) -> net_cfg`` for a family whose
+    architecture is only known from the checkpoint (e.g. how many PGAN
+    scales were grown). The converter calls it before building the net."""
+
+    def deco(fn):
+        for name in net_class_names:
+            _CONFIG_ADAPTERS[name] = fn
+        return fn
+
+    return deco
+
+
+def adapt_net_config(net_cfg, src_state):
+    """Apply the family's config adapter, if it has one."""
+    from . import mappings  # noqa: F401
+    adapter = _CONFIG_ADAPTERS.get(net_cfg.get('name'))
+    return adapter(dict(net_cfg), src_state) if adapter else dict(net_cfg)
+
+
+def strip_data_parallel(src_state):
+    """Drop the ``module.`` prefixes ``nn.DataParallel`` adds to keys."""
+    out = collections.OrderedDict()
+    for key, value in src_state.items():
+        while key.startswith('module.'):
+            key = key[len('module.'):]
+        if key in out:
+            raise ConversionError(f"key '{key}' appears both with and "
+                                  "without a 'module.' prefix")
+        out[key] = value
+    return out
 
 
 def get_mapping(net):

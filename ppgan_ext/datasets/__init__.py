@@ -1,1 +1,2 @@
-"""Registered on import; see the modules in this folder."""
+"""Plugin datasets and preprocess ops, registered into ppgan on import."""
+from . import sr_folder_dataset  # noqa: F401

@@ -1,1 +1,2 @@
-"""Registered on import; see the modules in this folder."""
+"""Plugin discriminators, registered into ppgan's DISCRIMINATORS on import."""
+from . import pgan  # noqa: F401

@@ -1,1 +1,2 @@
-"""Registered on import; see the modules in this folder."""
+"""Plugin generators, registered into ppgan's GENERATORS on import."""
+from . import pgan, rdn  # noqa: F401

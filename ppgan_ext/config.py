@@ -1,0 +1,91 @@
+"""Loading YAML configs and ``-o key=value`` overrides with clear errors.
+
+ppgan's ``get_config`` parses override values with ``eval`` and reports a
+misspelled key with a bare ``assert``. Here values are parsed as YAML scalars
+(``-o model.generator.res_depth=4``, ``-o dataset.train.batch_size=2``,
+``-o amp.level=O2``) and a path that does not exist fails naming the key and
+the keys that do exist at that level. The resulting object is ppgan's own
+``AttrDict`` so the Trainer sees exactly what ``get_config`` would give.
+"""
+import os
+
+import yaml
+from ppgan.utils.config import AttrDict, create_attr_dict
+
+__all__ = ['ConfigError', 'load_config', 'apply_overrides']
+
+
+class ConfigError(ValueError):
+    """A config file or override is missing, malformed or names no key."""
+
+
+def _parse_value(text):
+    try:
+        return yaml.safe_load(text) if text.strip() else ''
+    except yaml.YAMLError:
+        return text
+
+
+def _to_attr(value):
+    if isinstance(value, dict) and not isinstance(value, AttrDict):
+        value = AttrDict(value)
+        create_attr_dict(value)
+    return value
+
+
+def apply_overrides(cfg, options, new_keys=('amp', )):
+    """Apply ``key.sub.0.leaf=value`` strings to ``cfg`` in place.
+
+    Keys under a top-level section listed in ``new_keys`` may be created
+    (that section validates itself); any other missing key is an error.
+    """
+    for opt in options or []:
+        if '=' not in opt:
+            raise ConfigError(f"override '{opt}': expected key=value")
+        key, value = opt.split('=', 1)
+        parts = key.strip().split('.')
+        node, walked = cfg, []
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            where = '.'.join(walked) or '<top level>'
+            if isinstance(node, list):
+                if not part.lstrip('-').isdigit() or not (
+                        -len(node) <= int(part) < len(node)):
+                    raise ConfigError(
+                        f"override '{key}': '{part}' is not an index of the "
+                        f'{len(node)}-item list at {where}')
+                part = int(part)
+            elif isinstance(node, dict):
+                if part not in node:
+                    if parts[0] not in new_keys:
+                        raise ConfigError(
+                            f"override '{key}': no key '{part}' at {where} "
+                            f'(keys there: {sorted(node)})')
+                    node[part] = AttrDict()
+            else:
+                raise ConfigError(f"override '{key}': {where} is a "
+                                  f'{type(node).__name__}, not a mapping')
+            if last:
+                node[part] = _to_attr(_parse_value(value))
+            else:
+                node = node[part]
+            walked.append(str(part))
+    return cfg
+
+
+def load_config(path, overrides=None):
+    """Read ``path`` into ppgan's AttrDict and apply ``overrides``."""
+    if not path:
+        raise ConfigError('no config file given (use --config-file/-c)')
+    if not os.path.isfile(path):
+        raise ConfigError(f'{path}: config file not found')
+    try:
+        with open(path) as f:
+            raw = yaml.safe_load(f)
+    except yaml.YAMLError as e:
+        raise ConfigError(f'{path}: not valid YAML ({e})') from e
+    if not isinstance(raw, dict):
+        raise ConfigError(f'{path}: top level must be a mapping')
+    cfg = AttrDict(raw)
+    create_attr_dict(cfg)
+    return apply_overrides(cfg, overrides)

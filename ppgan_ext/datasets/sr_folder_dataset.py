@@ -1,0 +1,112 @@
+"""Paired LR/HR folders for super-resolution, checked when the dataset loads.
+
+ppgan's ``SRDataset`` only asserts that the two folders hold the same number
+of files and that each LR path exists; a wrong scale, an empty or corrupt file
+or an empty folder surface later as a traceback from OpenCV or Paddle. This
+subclass keeps its data layout and output (``lq_path``/``gt_path`` dicts fed
+to the same preprocess pipelines) and checks every pair up front, failing
+with a message that names the file.
+"""
+import os
+
+from ppgan.datasets.base_sr_dataset import SRDataset
+from ppgan.datasets.builder import DATASETS
+from ppgan.datasets.preprocess.builder import PREPROCESS
+
+from ..registry import register
+from .base import ClearErrorsMixin
+from .image_io import ImageReadError, image_size, list_images, read_image
+
+__all__ = ['SRFolderDataset', 'ReadImage', 'DatasetError', 'check_sr_pairs']
+
+
+class DatasetError(ValueError):
+    """A dataset folder is empty, unpaired or inconsistent with the config."""
+
+
+def check_sr_pairs(lq_folder, gt_folder, scale, lq_upsampled=False,
+                   filename_tmpl='{}'):
+    """Pair every HR image with its LR one and check sizes against ``scale``.
+
+    Returns ``[{'lq_path':..., 'gt_path':...}, ...]`` sorted by HR name.
+    ``lq_upsampled``: LR inputs have the HR size (models that take an
+    up-sampled input, e.g. SPARNet). Raises :class:`DatasetError`.
+    """
+    try:
+        gt_paths = list_images(gt_folder, 'HR (gt_folder)')
+        lq_paths = list_images(lq_folder, 'LR (lq_folder)')
+    except ImageReadError as e:
+        raise DatasetError(str(e)) from None
+    lq_set = set(lq_paths)
+    infos, used = [], set()
+    for gt_path in gt_paths:
+        stem, ext = os.path.splitext(os.path.basename(gt_path))
+        lq_path = os.path.join(lq_folder, filename_tmpl.format(stem) + ext)
+        if lq_path not in lq_set:
+            raise DatasetError(f'{gt_path}: no LR partner {lq_path} in '
+                               f'lq_folder')
+        used.add(lq_path)
+        try:
+            gw, gh = image_size(gt_path)
+            lw, lh = image_size(lq_path)
+        except ImageReadError as e:
+            raise DatasetError(str(e)) from None
+        want = (gw, gh) if lq_upsampled else (gw / scale, gh / scale)
+        if (lw, lh) != want:
+            raise DatasetError(
+                f'{lq_path}: LR size {lw}x{lh} does not match HR {gt_path} '
+                f'{gw}x{gh} at scale {scale}' +
+                (' (lq_upsampled: LR must equal HR size)' if lq_upsampled
+                 else f' (expected {gw / scale:g}x{gh / scale:g})'))
+        infos.append(dict(lq_path=lq_path, gt_path=gt_path))
+    orphans = sorted(lq_set - used)
+    if orphans:
+        raise DatasetError(f'{orphans[0]}: LR image has no HR partner in '
+                           f'{gt_folder} ({len(orphans)} such file(s))')
+    return infos
+
+
+@register(DATASETS)
+class SRFolderDataset(ClearErrorsMixin, SRDataset):
+    """LR/HR folder pairs (same file names), validated on load.
+
+    Args:
+        lq_folder, gt_folder: folders of LR and HR images.
+        preprocess: ppgan preprocess pipeline (as for ``SRDataset``).
+        scale: HR size / LR size.
+        filename_tmpl: LR file stem template, ``'{}'`` = same name as HR.
+        lq_upsampled: LR images are already at HR size.
+    """
+
+    def __init__(self, lq_folder, gt_folder, preprocess, scale,
+                 filename_tmpl='{}', lq_upsampled=False):
+        self.lq_upsampled = lq_upsampled
+        super().__init__(lq_folder, gt_folder, preprocess, scale,
+                         filename_tmpl)
+
+    def prepare_data_infos(self):
+        self.data_infos = check_sr_pairs(self.lq_folder, self.gt_folder,
+                                         self.scale, self.lq_upsampled,
+                                         self.filename_tmpl)
+        return self.data_infos
+
+
+@register(PREPROCESS)
+class ReadImage:
+    """Preprocess op: decode ``datas[key + '_path']`` into ``datas[key]``.
+
+    Same contract as ppgan's ``LoadImageFromFile`` (HWC uint8, RGB by
+    default) but grayscale/RGBA/16-bit inputs are normalised and a bad file
+    raises :class:`ImageReadError` naming it (see ``image_io``).
+    """
+
+    def __init__(self, key='image', channels=3, to_rgb=True):
+        self.key, self.channels, self.to_rgb = key, channels, to_rgb
+
+    def __call__(self, datas):
+        path = str(datas[f'{self.key}_path'])
+        img = read_image(path, channels=self.channels, to_rgb=self.to_rgb)
+        datas[self.key] = img
+        datas[f'{self.key}_path'] = path
+        datas[f'{self.key}_ori_shape'] = img.shape
+        return datas

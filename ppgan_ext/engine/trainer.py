@@ -1,0 +1,182 @@
+"""ppgan's Trainer with the pieces it lacks for the plugin's users.
+
+ppgan 2.1.0's ``Trainer`` runs the loop; this subclass keeps that loop and
+fixes or adds, each in the method that owns it:
+
+* VisualDL: ppgan logs losses at a step counter that never advances
+  (``global_steps`` stays 0) and never logs the learning rate, validation
+  metrics or validation images. Here all four are written at the iteration.
+* Validation: ppgan leaves the model in eval mode after mid-training
+  validation and only logs metric values; here the mode is restored and the
+  values are kept in ``last_metrics``.
+* AMP: the run's :class:`~ppgan_ext.amp.Amp` is given to the model
+  (``model.amp``); plugin models use it in ``train_iter``. ppgan's own
+  models (ESRGAN, BaseSRModel) have no AMP path, so asking for it there is
+  refused instead of being ignored.
+* Training always ends with a validation and a checkpoint of its last
+  iteration.
+* Checkpoints are written atomically and read safely (see ``checkpoint``);
+  model state beyond ``nets`` (EMA bookkeeping, PGAN schedule, AMP scalers)
+  is saved and restored through ``model.extra_state()`` /
+  ``model.set_extra_state()`` when the model provides them.
+"""
+import os
+
+import paddle
+from ppgan.engine.trainer import Trainer
+from ppgan.utils.visual import tensor2img
+
+from ..amp import Amp, AmpError
+from .checkpoint import load_checkpoint, save_checkpoint
+
+__all__ = ['ExtTrainer']
+
+
+class ExtTrainer(Trainer):
+    """ppgan ``Trainer`` + VisualDL metrics/images, AMP, safe checkpoints."""
+
+    def __init__(self, cfg, amp=None):
+        super().__init__(cfg)
+        self.amp = amp or Amp()
+        self.last_metrics = {}
+        if self.amp.enabled and not getattr(self.model, 'supports_amp',
+                                            False):
+            raise AmpError(
+                f'--amp {self.amp.level}: model {type(self.model).__name__} '
+                "is ppgan's own and has no mixed-precision path; use "
+                '--amp off for it')
+        self.model.amp = self.amp
+        self._tell_model_the_iteration()
+        if cfg.is_train and self.amp.level == 'O2':
+            self.amp.decorate(self.model.nets, self.optimizers)
+
+    def _tell_model_the_iteration(self):
+        # ppgan's loop calls model.train_iter(optimizers) without the
+        # iteration; plugin models need it (schedules, error messages).
+        train_iter = self.model.train_iter
+
+        def train_iter_at_current(optimizers=None):
+            self.model.current_iter = self.current_iter
+            return train_iter(optimizers)
+
+        self.model.train_iter = train_iter_at_current
+
+    # -- logging -------------------------------------------------------
+    def print_log(self):
+        self.global_steps = self.current_iter
+        super().print_log()
+        if self.enable_visualdl and self.local_rank == 0:
+            self.vdl_logger.add_scalar('lr', self.current_learning_rate,
+                                       step=self.current_iter)
+
+    def _log_validation_images(self, step):
+        visuals = self.model.get_current_visuals()
+        min_max = self.cfg.get('min_max', None) or (-1., 1.)
+        for label, image in list(visuals.items())[:4]:
+            if image.ndim == 4:
+                image = image[0]
+            self.vdl_logger.add_image(f'val/{label}',
+                                      tensor2img(image, min_max), step=step,
+                                      dataformats='HWC')
+
+    def test(self):
+        super().test()
+        step = self.current_iter if self.cfg.is_train else 0
+        self.last_metrics = {
+            name: float(metric.accumulate())
+            for name, metric in (self.metrics or {}).items()
+        }
+        if self.enable_visualdl and self.local_rank == 0:
+            for name, value in self.last_metrics.items():
+                self.vdl_logger.add_scalar(f'metrics/{name}', value,
+                                           step=step)
+            self._log_validation_images(step)
+        if self.cfg.is_train:
+            self.model.setup_train_mode(is_train=True)
+        return self.last_metrics
+
+    def train(self):
+        """ppgan's loop; then, if the last iteration was not on an interval,
+        a final validation and checkpoint (ppgan would skip both)."""
+        super().train()
+        last = self.current_iter - 1
+        if last < 1:
+            return
+        if self.validate_interval > 0 and last % self.validate_interval:
+            self.test()
+        if last % self.weight_interval:
+            self.save(last, 'weight', keep=-1)
+            self.save(last)
+
+    # -- checkpoints ---------------------------------------------------
+    def _checkpoint_path(self, step, name):
+        if self.by_epoch:
+            return os.path.join(
+                self.output_dir,
+                f'epoch_{step // self.iters_per_epoch}_{name}.pdparams')
+        return os.path.join(self.output_dir, f'iter_{step}_{name}.pdparams')
+
+    def save(self, epoch, name='checkpoint', keep=1):
+        if self.local_rank != 0:
+            return
+        if name not in ('checkpoint', 'weight'):
+            raise ValueError(f"checkpoint kind must be 'checkpoint' or "
+                             f"'weight', got '{name}'")
+        state = {n: net.state_dict() for n, net in self.model.nets.items()}
+        if name == 'checkpoint':
+            state['epoch'] = epoch
+            for n, opt in self.model.optimizers.items():
+                state[n] = opt.state_dict()
+            extra = getattr(self.model, 'extra_state', None)
+            if extra is not None:
+                state['model_extra'] = extra()
+            if self.amp.enabled:
+                state['amp_scalers'] = self.amp.state_dict()
+        path = self._checkpoint_path(epoch, name)
+        save_checkpoint(state, path)
+        if name == 'checkpoint' and keep > 0:
+            old = self._checkpoint_path(epoch - keep * self.weight_interval,
+                                        name)
+            if old != path and os.path.exists(old):
+                os.remove(old)
+
+    def resume(self, checkpoint_path):
+        state = load_checkpoint(checkpoint_path)
+        missing = [n for n in list(self.model.nets) +
+                   list(self.model.optimizers) if n not in state]
+        if missing or 'epoch' not in state:
+            raise ValueError(
+                f'{checkpoint_path}: not a training checkpoint of this '
+                f'model (missing {missing or ["epoch"]}); pass weight files '
+                'to --load instead')
+        set_extra = getattr(self.model, 'set_extra_state', None)
+        if set_extra is not None and 'model_extra' in state:
+            set_extra(state['model_extra'])
+        done = state['epoch']
+        self.current_iter = done + 1
+        self.global_steps = done
+        self.start_epoch = (done // self.iters_per_epoch) + 1
+        for n, net in self.model.nets.items():
+            net.set_state_dict(state[n])
+        for n, opt in self.model.optimizers.items():
+            opt.set_state_dict(state[n])
+        self.amp.set_state_dict(state.get('amp_scalers'))
+
+    def load(self, weight_path):
+        state = load_checkpoint(weight_path)
+        nets = self.model.nets
+        found = [n for n in nets if n in state]
+        if not found:
+            raise ValueError(
+                f'{weight_path}: holds weights for {sorted(state)} but this '
+                f'model has nets {sorted(nets)}; nothing would be loaded')
+        for n in found:
+            result = nets[n].set_state_dict(state[n])
+            self.logger.info(f'Loaded weights for net {n}')
+            missing = (result[0] if isinstance(result, tuple) else [])
+            if missing:
+                raise ValueError(f'{weight_path}: net {n} is missing '
+                                 f'{len(missing)} key(s), e.g. {missing[:5]}')
+        for n in nets:
+            if n not in state:
+                self.logger.warning(f'{weight_path}: no weights for net {n}')

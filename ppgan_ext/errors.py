@@ -1,0 +1,17 @@
+"""The plugin's user-facing error types, gathered for the command-line tools.
+
+Each is raised before work is lost and names the file or key at fault; the
+tools print it as one line instead of a traceback.
+"""
+from .amp import AmpError
+from .config import ConfigError
+from .convert import CheckpointError, ConversionError
+from .datasets.image_io import ImageReadError
+from .datasets.sr_folder_dataset import DatasetError
+from .device import DeviceError
+from .engine.checkpoint import CheckpointLoadError
+from .registry import RegistrationError
+
+USER_ERRORS = (AmpError, ConfigError, CheckpointError, ConversionError,
+               ImageReadError, DatasetError, DeviceError,
+               CheckpointLoadError, RegistrationError)

@@ -1,0 +1,26 @@
+"""Bicubic interpolation as the baseline every SR result is reported against."""
+import numpy as np
+from ppgan.metrics.psnr_ssim import calculate_psnr, calculate_ssim
+
+from ..datasets.degradations import bicubic_resize
+from ..datasets.image_io import read_image
+from ..datasets.sr_folder_dataset import check_sr_pairs
+
+__all__ = ['bicubic_baseline']
+
+
+def bicubic_baseline(lq_folder, gt_folder, scale, crop_border=None):
+    """Mean PSNR/SSIM on Y (ppgan's functions) of bicubic-upscaled LR vs HR.
+
+    Returns ``{'psnr': float, 'ssim': float, 'images': n}``.
+    """
+    crop = scale if crop_border is None else crop_border
+    psnrs, ssims = [], []
+    for pair in check_sr_pairs(lq_folder, gt_folder, scale):
+        gt = read_image(pair['gt_path'])
+        up = bicubic_resize(read_image(pair['lq_path']),
+                            (gt.shape[1], gt.shape[0]))
+        psnrs.append(calculate_psnr(up, gt, crop, test_y_channel=True))
+        ssims.append(calculate_ssim(up, gt, crop, test_y_channel=True))
+    return {'psnr': float(np.mean(psnrs)), 'ssim': float(np.mean(ssims)),
+            'images': len(psnrs)}

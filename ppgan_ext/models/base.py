@@ -1,0 +1,53 @@
+"""What every plugin training model shares: AMP hookup and the NaN guard.
+
+Plugin models subclass ppgan's ``BaseModel`` (or ``BaseSRModel``) *and*
+:class:`ExtModelMixin`. The Trainer (``ExtTrainer``) sets ``model.amp`` to
+the run's :class:`~ppgan_ext.amp.Amp`; until then it is AMP-off. Models that
+keep state outside ``nets``/``optimizers`` (schedules, counters) override
+``extra_state``/``set_extra_state`` with plain Python/numpy values, which
+the Trainer stores in the checkpoint.
+"""
+import math
+
+from ..amp import Amp
+
+__all__ = ['ExtModelMixin', 'NonFiniteLossError']
+
+
+class NonFiniteLossError(FloatingPointError):
+    """A loss became NaN/Inf: training stops before a bad step is saved."""
+
+
+class ExtModelMixin:
+    """AMP-aware training helpers for plugin models."""
+
+    supports_amp = True
+
+    @property
+    def amp(self):
+        if '_amp' not in self.__dict__:
+            self._amp = Amp()
+        return self._amp
+
+    @amp.setter
+    def amp(self, value):
+        self._amp = value
+
+    def check_finite(self, **losses):
+        """Raise :class:`NonFiniteLossError` listing the terms if any is
+        NaN/Inf (with AMP on, the scaler skips such steps instead)."""
+        values = {k: float(v) for k, v in losses.items()}
+        if all(math.isfinite(v) for v in values.values()):
+            return
+        if self.amp.enabled:
+            return
+        terms = ', '.join(f'{k}={v:.4g}' for k, v in values.items())
+        raise NonFiniteLossError(
+            f'non-finite loss at iteration {getattr(self, "current_iter", "?")}'
+            f': {terms}. Training stopped; the last checkpoint is untouched.')
+
+    def extra_state(self):
+        return {}
+
+    def set_extra_state(self, state):
+        pass

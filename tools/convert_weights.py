@@ -1,0 +1,46 @@
+"""Convert a PyTorch checkpoint (RDN, SPARNet, SPARNetHD, PGAN) to .pdparams.
+
+Example:
+  python tools/convert_weights.py -c configs/rdn_x4.yaml --src RDN_BIX4.pt \
+      --dst rdn_x4.pdparams
+  python tools/main.py -c configs/rdn_x4.yaml --evaluate-only --load rdn_x4.pdparams
+"""
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument('-c', '--config-file', required=True)
+    p.add_argument('--src', required=True, help='PyTorch .pth/.pt file')
+    p.add_argument('--dst', required=True, help='output .pdparams')
+    p.add_argument('--net', default='generator',
+                   help='which model.<net> of the config to convert into')
+    p.add_argument('--key', default=None,
+                   help='entry of the checkpoint dict holding the state_dict')
+    p.add_argument('--allow-module-pickle', action='store_true',
+                   help='accept a whole pickled nn.Module (torch.save(model));'
+                   ' its classes become inert records, no code runs')
+    p.add_argument('-o', '--opt', nargs='+', default=None,
+                   help='config overrides key=value')
+    args = p.parse_args(argv)
+
+    import ppgan_ext  # noqa: F401
+    from ppgan_ext.config import load_config
+    from ppgan_ext.convert.tool import convert_checkpoint
+    from ppgan_ext.errors import USER_ERRORS
+    try:
+        cfg = load_config(args.config_file, args.opt)
+        convert_checkpoint(cfg, args.src, args.dst, args.net, args.key,
+                           args.allow_module_pickle)
+    except (KeyError, *USER_ERRORS) as e:
+        print(f'error: {e}', file=sys.stderr)
+        sys.exit(2)
+
+
+if __name__ == '__main__':
+    main()

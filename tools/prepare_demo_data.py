@@ -1,0 +1,20 @@
+"""Build the embedded demo datasets under data/ from scikit-image's photos."""
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from ppgan_ext.datasets.demo_data import build_demo_sr  # noqa: E402
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument('--root', default='data', help='output folder')
+    parser.add_argument('--force', action='store_true', help='rebuild')
+    args = parser.parse_args(argv)
+    build_demo_sr(args.root, force=args.force)
+
+
+if __name__ == '__main__':
+    main()
