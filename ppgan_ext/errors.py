@@ -10,8 +10,20 @@ from .datasets.image_io import ImageReadError
 from .datasets.sr_folder_dataset import DatasetError
 from .device import DeviceError
 from .engine.checkpoint import CheckpointLoadError
+from .models.criterions.local_perceptual_loss import VGGWeightsError
 from .registry import RegistrationError
 
 USER_ERRORS = (AmpError, ConfigError, CheckpointError, ConversionError,
                ImageReadError, DatasetError, DeviceError,
-               CheckpointLoadError, RegistrationError)
+               CheckpointLoadError, RegistrationError, VGGWeightsError)
+
+
+def find_user_error(exc):
+    """The first of our errors in ``exc``'s cause/context chain, or None."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, USER_ERRORS):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None

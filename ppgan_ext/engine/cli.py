@@ -100,11 +100,18 @@ def main(argv=None):
     return trainer
 
 
-def run():
-    """Entry point with user-facing errors printed without a traceback."""
-    from ..errors import USER_ERRORS
+def run(argv=None):
+    """Entry point: a user-facing error is printed as one line, no traceback.
+
+    ppgan's builders re-raise constructor failures as other exception types,
+    so the whole cause/context chain is searched for one of ours.
+    """
+    from ..errors import find_user_error
     try:
-        main()
-    except USER_ERRORS as e:
-        print(f'error: {e}', file=sys.stderr)
+        main(argv)
+    except Exception as e:
+        user_error = find_user_error(e)
+        if user_error is None:
+            raise
+        print(f'error: {user_error}', file=sys.stderr)
         sys.exit(2)

@@ -12,7 +12,7 @@ Two deliberate choices, both as in TensorFlow's ``ssim_multiscale``:
 * each per-scale term is clamped at 0 before raising it to its fractional
   weight, so uncorrelated images score ~0 instead of NaN;
 * images too small for five scales (a scale must be at least ``win_size``
-  pixels on its shorter side, i.e. 176 px for all five) use only as many
+  pixels on its shorter side, i.e. 161 px for all five) use only as many
   scales as fit, with the leading weights renormalised to sum to 1. Scores
   of different image sizes are therefore not comparable.
 """

@@ -4,4 +4,4 @@ Add a family by writing ``<family>.py`` with a function decorated by
 ``ppgan_ext.convert.register_mapping('<NetClassName>', ...)`` and importing it
 here.
 """
-from . import pgan, rdn  # noqa: F401
+from . import pgan, rdn, sparnet  # noqa: F401

@@ -2,15 +2,16 @@
 
 Reference layout (``models/sparnet.py`` / ``models/blocks.py``) -> ours:
 
-* ``encoder.0``                 -> ``in_conv``; ``encoder.{i}`` -> ``encoder.{i-1}``
-* ``res_layers.{i}``            -> ``body.{i}``
+* ``encoder.0`` -> ``in_conv``; ``encoder.{i}`` -> ``encoder.{i-1}``;
+  ``res_layers.{i}`` -> ``body.{i}``
 * block parts: ``shortcut_func`` -> ``shortcut``, ``preact_func.0.norm`` ->
   ``pre_norm``, ``preact_func.1.func`` -> ``pre_act``, ``att_func`` ->
   ``attention``
 * conv units: ``conv2d`` -> ``conv``, ``norm.norm`` -> ``norm``,
   ``relu.func`` -> ``act``
 * hourglass level L: ``b1_L``/``b2_L``/``b3_L`` -> ``skip``/``down``/``up``
-  ``.{index of L}``, ``b2_plus_L`` -> ``bottom``, ``out_block.0`` -> ``out_conv``
+  ``.{index of L}``, ``b2_plus_L`` -> ``bottom``,
+  ``out_block.0`` -> ``out_conv``
 * instance-norm ``weight`` -> ``scale``, PReLU ``weight`` -> ``_weight``
   (Paddle's names)
 

@@ -1,1 +1,2 @@
-"""Registered on import; see the modules in this folder."""
+"""Plugin criterions, registered into ppgan's CRITERIONS on import."""
+from . import local_perceptual_loss  # noqa: F401

@@ -1,2 +1,2 @@
 """Plugin generators, registered into ppgan's GENERATORS on import."""
-from . import pgan, rdn  # noqa: F401
+from . import pgan, rdn, sparnet  # noqa: F401

@@ -118,7 +118,8 @@ class SpectralNormConv2D(nn.Layer):
         return w / sigma
 
     def forward(self, x):
-        return F.conv2d(x, self.normalized_weight(), self.bias, stride=self.stride)
+        return F.conv2d(x, self.normalized_weight(), self.bias,
+                        stride=self.stride)
 
 
 class ConvNormAct(nn.Layer):

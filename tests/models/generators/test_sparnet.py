@@ -104,6 +104,27 @@ def test_mapping_accepts_module_prefix():
         np.testing.assert_array_equal(fresh(x).numpy(), net(x).numpy())
 
 
+def test_mapping_renames_prelu_weights():
+    # Reference PReLU keys: ConvLayer '<p>.relu.func.weight' (conv1 and the
+    # hourglass convs, i.e. every normalised ConvLayer but conv2) and
+    # '<unit>.preact_func.1.func.weight'.
+    case, state, _, _ = load_case('tiny_sparnet')
+    state = dict(state)
+    for key, value in list(state.items()):
+        if key.endswith('.norm.norm.weight') and '.conv2.' not in key:
+            prelu = key[:-len('norm.norm.weight')] + 'relu.func.weight'
+            state[prelu] = np.full_like(value, 0.3)
+        elif key.endswith('.preact_func.0.norm.weight'):
+            prelu = key.replace('.preact_func.0.norm.', '.preact_func.1.func.')
+            state[prelu] = np.full_like(value, 0.4)
+    net = SPARNet(**dict(case['kwargs'], relu_type='prelu'),
+                  hourglass_width=8)
+    load_converted(net, state)
+    assert net.encoder[0].pre_act._weight.numpy() == pytest.approx(0.4)
+    assert net.decoder[1].attention.skip[0].act._weight.numpy() == \
+        pytest.approx(0.3)
+
+
 def test_mapping_rejects_wrong_config():
     _, _, state, _, _ = build_case('tiny_sparnet')
     wrong = SPARNet(min_ch=8, max_ch=16, in_size=32, out_size=32,
@@ -151,8 +172,11 @@ def test_identity_shortcut_sees_activated_input_without_norm():
     np.testing.assert_allclose(out.numpy(), expected.numpy(), atol=1e-6)
 
 
-def test_to_static_export_with_dynamic_odd_size(tmp_path):
-    net, case, _, x, _ = build_case('tiny_sparnet_oddsize')
+@pytest.mark.parametrize('name', ['tiny_sparnet_oddsize', 'tiny_sparnethd'])
+def test_to_static_export_dynamic_shape(name, tmp_path):
+    # oddsize: the hourglass resize must survive unknown spatial sizes;
+    # HD: the spectral norm must be traced (no eager forward before export).
+    net, case, _, x, _ = build_case(name)
     spec = [paddle.static.InputSpec([None, 3, None, None], 'float32')]
     static = paddle.jit.to_static(net, input_spec=spec, full_graph=True)
     paddle.jit.save(static, str(tmp_path / 'sparnet'))
@@ -167,9 +191,7 @@ def test_to_static_export_with_dynamic_odd_size(tmp_path):
     (SPARNETHD_3D, 90_093_793),
 ])
 def test_released_parameter_counts(kwargs, count):
-    # Spectral norm adds buffers only, so the count is taken without it;
     # LazyGuard skips allocating/initialising the weights.
-    kwargs = dict(kwargs, spectral_norm=False)
     with paddle.LazyGuard():
         net = SPARNet(**kwargs)
     assert n_params(net) == count
