@@ -4,8 +4,9 @@ ppgan 2.1.0's ``Trainer`` runs the loop; this subclass keeps that loop and
 fixes or adds, each in the method that owns it:
 
 * VisualDL: ppgan logs losses at a step counter that never advances
-  (``global_steps`` stays 0) and never logs the learning rate, validation
-  metrics or validation images. Here all four are written at the iteration.
+  (``global_steps`` stays 0), from every rank into one file, and never logs
+  the learning rate, validation metrics or validation images. Here rank 0
+  writes all four at the iteration.
 * Validation: ppgan leaves the model in eval mode after mid-training
   validation and only logs metric values; here the mode is restored and the
   values are kept in ``last_metrics``.
@@ -36,6 +37,10 @@ class ExtTrainer(Trainer):
     """ppgan ``Trainer`` + VisualDL metrics/images, AMP, safe checkpoints."""
 
     def __init__(self, cfg, amp=None):
+        if paddle.distributed.get_rank() != 0:
+            # ppgan opens a VisualDL writer on every rank; they collide in
+            # one log file and every scalar appears once per rank.
+            cfg['enable_visualdl'] = False
         super().__init__(cfg)
         self.amp = amp or Amp()
         self.last_metrics = {}
@@ -65,7 +70,7 @@ class ExtTrainer(Trainer):
     def print_log(self):
         self.global_steps = self.current_iter
         super().print_log()
-        if self.enable_visualdl and self.local_rank == 0:
+        if self.enable_visualdl:
             self.vdl_logger.add_scalar('lr', self.current_learning_rate,
                                        step=self.current_iter)
 
@@ -86,7 +91,7 @@ class ExtTrainer(Trainer):
             name: float(metric.accumulate())
             for name, metric in (self.metrics or {}).items()
         }
-        if self.enable_visualdl and self.local_rank == 0:
+        if self.enable_visualdl:
             for name, value in self.last_metrics.items():
                 self.vdl_logger.add_scalar(f'metrics/{name}', value,
                                            step=step)
@@ -117,7 +122,9 @@ class ExtTrainer(Trainer):
         return os.path.join(self.output_dir, f'iter_{step}_{name}.pdparams')
 
     def save(self, epoch, name='checkpoint', keep=1):
-        if self.local_rank != 0:
+        # global rank: with several nodes, every node's local rank 0 would
+        # otherwise write the same files
+        if paddle.distributed.get_rank() != 0:
             return
         if name not in ('checkpoint', 'weight'):
             raise ValueError(f"checkpoint kind must be 'checkpoint' or "

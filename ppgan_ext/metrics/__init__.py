@@ -1,1 +1,2 @@
-"""Registered on import; see the modules in this folder."""
+"""Plugin metrics, registered into ppgan's METRICS on import."""
+from . import face_psnr_ssim, ms_ssim, swd  # noqa: F401

@@ -271,8 +271,10 @@ class LaplacianSWD(paddle.metric.Metric):
             raise ValueError(
                 "ranks disagree on image size or pyramid depth: "
                 f"{[(s[0], len(s[1])) for s in shards]}")
-        merge = lambda k: [np.concatenate([s[k][i] for s in shards])
-                           for i in range(len(shards[0][k]))]
+        def merge(k):
+            return [np.concatenate([s[k][i] for s in shards])
+                    for i in range(len(shards[0][k]))]
+
         return shards[0][0], merge(1), merge(2)
 
     def per_level(self):
