@@ -109,15 +109,20 @@ class Amp:
             return contextlib.nullcontext()
         return paddle.amp.auto_cast(level=self.level, dtype=self.dtype)
 
+    def scaler_kwargs(self):
+        """Arguments of ``paddle.amp.GradScaler`` for this policy (bfloat16
+        has float32's range and needs no loss scaling)."""
+        dynamic = self.loss_scale == 'dynamic'
+        return dict(enable=self.enabled and self.dtype == 'float16',
+                    init_loss_scaling=(self.init_loss_scale
+                                       if dynamic else self.loss_scale),
+                    use_dynamic_loss_scaling=dynamic)
+
     def scaler(self, name='default'):
         """The loss scaler of one optimizer (GANs keep one per network)."""
         if name not in self._scalers:
-            dynamic = self.loss_scale == 'dynamic'
             self._scalers[name] = paddle.amp.GradScaler(
-                enable=self.enabled and self.dtype == 'float16',
-                init_loss_scaling=(self.init_loss_scale
-                                   if dynamic else self.loss_scale),
-                use_dynamic_loss_scaling=dynamic)
+                **self.scaler_kwargs())
         return self._scalers[name]
 
     def backward(self, loss, name='default'):

@@ -7,6 +7,7 @@ misspelled key with a bare ``assert``. Here values are parsed as YAML scalars
 the keys that do exist at that level. The resulting object is ppgan's own
 ``AttrDict`` so the Trainer sees exactly what ``get_config`` would give.
 """
+import ast
 import os
 
 import yaml
@@ -20,10 +21,18 @@ class ConfigError(ValueError):
 
 
 def _parse_value(text):
+    """YAML scalar/list/map; strings that are Python literals (``1e-6``,
+    ``(0., 1.)``) become values, as ppgan's config loader does for files."""
     try:
-        return yaml.safe_load(text) if text.strip() else ''
+        value = yaml.safe_load(text) if text.strip() else ''
     except yaml.YAMLError:
-        return text
+        value = text
+    if isinstance(value, str):
+        try:
+            value = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            pass
+    return value
 
 
 def _to_attr(value):

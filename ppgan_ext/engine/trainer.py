@@ -104,7 +104,7 @@ class ExtTrainer(Trainer):
         """ppgan's loop; then, if the last iteration was not on an interval,
         a final validation and checkpoint (ppgan would skip both)."""
         super().train()
-        last = self.current_iter - 1
+        last = self.current_iter = self.current_iter - 1
         if last < 1:
             return
         if self.validate_interval > 0 and last % self.validate_interval:
@@ -141,6 +141,7 @@ class ExtTrainer(Trainer):
                 state['amp_scalers'] = self.amp.state_dict()
         path = self._checkpoint_path(epoch, name)
         save_checkpoint(state, path)
+        keep = self.cfg.snapshot_config.get('keep_checkpoints', keep)
         if name == 'checkpoint' and keep > 0:
             old = self._checkpoint_path(epoch - keep * self.weight_interval,
                                         name)

@@ -1,0 +1,102 @@
+"""``data/demo_faces``: a small real face set for the SPARNet demo and tests.
+
+Built from what scikit-image ships (nothing is downloaded):
+
+* ``skimage.data.lfw_subset()``: 200 grey 25x25 crops from Labeled Faces in
+  the Wild; the first 100 are faces, the last 100 are not (with the LBP
+  cascade, 92 of the first 100 and 1 of the last 100 trigger a detection
+  once up-sampled to 100x100). The 100 faces are bicubic-upsampled to
+  128x128 (RGB, grey replicated): faces 0-89 -> ``train``, 90-99 -> ``test``.
+* ``skimage.data.astronaut()``: its one face (Eileen Collins), detected with
+  :class:`~.face_detect.FaceDetector` and cropped with a 25% margin -> the
+  colour test face ``test/astronaut.png``. The other photos have no usable
+  face (``camera()``'s photographer is turned to his camera and is not
+  detected).
+
+Folders: ``train`` and ``test`` (128x128 HR faces) and ``test_LR`` (their
+16x16 bicubic LR versions, for evaluating on LR inputs).
+"""
+import json
+import os
+import shutil
+import tempfile
+
+import numpy as np
+
+from .degradations import bicubic_resize
+from .face_detect import FaceBox, FaceDetector, crop_face
+from .image_io import read_image
+from .pairs_writer import write_image
+
+__all__ = ['build_demo_faces', 'N_TRAIN_LFW', 'FACE_SIZE', 'LR_SIZE']
+
+FACE_SIZE, LR_SIZE = 128, 16
+N_LFW_FACES, N_TRAIN_LFW = 100, 90
+# Where FaceDetector (scikit-image LBP backend) finds the astronaut's face;
+# used if another backend misses it, so the demo data never changes.
+ASTRONAUT_BOX = FaceBox(top=64, left=175, size=99)
+_STAMP = 'demo_faces.json'
+
+
+def _astronaut_face(log):
+    import skimage.data
+    img = skimage.data.astronaut()
+    try:
+        boxes = FaceDetector().detect(img)
+    except RuntimeError as e:
+        boxes = []
+        log(f'astronaut: detector unavailable ({e})')
+    box = boxes[0] if boxes else ASTRONAUT_BOX
+    log(f'astronaut: face box {box}')
+    return crop_face(img, box, margin=0.25, size=FACE_SIZE)[0]
+
+
+def _lfw_faces():
+    import skimage.data
+    faces = skimage.data.lfw_subset()[:N_LFW_FACES]
+    for i, face in enumerate(faces):
+        grey = np.clip(np.round(face * 255.0), 0, 255).astype(np.uint8)
+        up = bicubic_resize(grey[..., None], (FACE_SIZE, FACE_SIZE))
+        yield i, np.repeat(up, 3, axis=2)
+
+
+def _is_built(out, recipe):
+    try:
+        with open(os.path.join(out, _STAMP)) as f:
+            return json.load(f) == recipe
+    except (OSError, ValueError):
+        return False
+
+
+def build_demo_faces(root='data', force=False, log=print):
+    """Build ``<root>/demo_faces`` unless it is already there; returns it."""
+    out = os.path.join(root, 'demo_faces')
+    recipe = {'lfw_faces': N_LFW_FACES, 'lfw_train': N_TRAIN_LFW,
+              'size': FACE_SIZE, 'lr_size': LR_SIZE, 'test_photo':
+              'astronaut', 'version': 1}
+    if not force and _is_built(out, recipe):
+        log(f'{out}: already built')
+        return out
+    with tempfile.TemporaryDirectory(dir=root if os.path.isdir(root)
+                                     else None) as tmp:
+        counts = {'train': 0, 'test': 0}
+        for i, face in _lfw_faces():
+            split = 'train' if i < N_TRAIN_LFW else 'test'
+            write_image(os.path.join(tmp, split, f'lfw_{i:03d}.png'), face)
+            counts[split] += 1
+        write_image(os.path.join(tmp, 'test', 'astronaut.png'),
+                    _astronaut_face(log))
+        counts['test'] += 1
+        for name in sorted(os.listdir(os.path.join(tmp, 'test'))):
+            hr = read_image(os.path.join(tmp, 'test', name))
+            write_image(os.path.join(tmp, 'test_LR', name),
+                        bicubic_resize(hr, (LR_SIZE, LR_SIZE)))
+        with open(os.path.join(tmp, _STAMP), 'w') as f:
+            json.dump(recipe, f)
+        shutil.rmtree(out, ignore_errors=True)
+        os.makedirs(root, exist_ok=True)
+        shutil.move(tmp, out)
+        os.makedirs(tmp)  # TemporaryDirectory removes it on exit
+    log(f'{out}: train {counts["train"]} faces, test {counts["test"]} faces '
+        f'(+ test_LR {LR_SIZE}x{LR_SIZE})')
+    return out

@@ -1,0 +1,135 @@
+"""SPARNet face super-resolution training model.
+
+Face-SPARNet trains its generator with a pixel L1 loss only (Adam, lr 2e-4,
+betas 0.9/0.99) on images normalised to [-1, 1]. This model is
+:class:`~.sr_model.ExtSRModel` (AMP, NaN guard) plus what differs:
+
+* images live in ``min_max`` (default [-1, 1]); metrics see them mapped back
+  to uint8 with that range (ppgan's ``BaseSRModel.test_iter`` assumes
+  [0, 1]);
+* the attention maps of the Face Attention Units are kept
+  (``self.attention_maps``, values in (0, 1)) and some are shown as visuals
+  ``attention_<k>`` (channel mean, up-sampled to the output size and put in
+  the image range so the Trainer writes them like the other images);
+* a batch without ``gt`` (a folder of LR inputs) is only super-resolved:
+  no metrics, the outputs are still saved by the Trainer.
+"""
+import logging
+
+import paddle
+import paddle.nn.functional as F
+from ppgan.models.builder import MODELS
+from ppgan.utils.visual import tensor2img
+
+from ..registry import register
+from .sr_model import ExtSRModel
+
+__all__ = ['SPARNetModel']
+
+
+def _parse_min_max(min_max):
+    try:
+        lo, hi = (float(v) for v in min_max)
+    except (TypeError, ValueError):
+        raise ValueError(f'min_max: expected (low, high), got {min_max!r}')
+    if not hi > lo:
+        raise ValueError(f'min_max: high must exceed low, got {min_max!r}')
+    return lo, hi
+
+
+@register(MODELS)
+class SPARNetModel(ExtSRModel):
+    """Pixel-L1 SPARNet training with attention visuals.
+
+    Args:
+        generator: generator config (``name: SPARNet``).
+        pixel_criterion: pixel loss config (Face-SPARNet: ``L1Loss``).
+        min_max: value range of the images (must match the data's
+            normalisation and the config's top-level ``min_max``).
+        attention_visuals: which attention maps become visuals: a list of
+            unit indices into the list of maps (negative counts from the
+            end), ``'all'``, or ``[]`` for none.
+    """
+
+    def __init__(self, generator, pixel_criterion=None, min_max=(-1., 1.),
+                 attention_visuals=(-1, )):
+        super().__init__(generator, pixel_criterion)
+        self.min_max = _parse_min_max(min_max)
+        if attention_visuals != 'all':
+            try:
+                attention_visuals = [int(k) for k in attention_visuals]
+            except (TypeError, ValueError):
+                raise ValueError(
+                    "attention_visuals: expected a list of map indices or "
+                    f"'all', got {attention_visuals!r}")
+        self.attention_visuals = attention_visuals
+        self.attention_maps = []
+        self.gt = None
+
+    def setup_input(self, input):
+        self.gt = None
+        for key in [k for k in self.visual_items
+                    if k == 'gt' or k.startswith('attention_')]:
+            del self.visual_items[key]
+        super().setup_input(input)
+
+    # -- visuals -------------------------------------------------------
+    def _chosen_maps(self):
+        n = len(self.attention_maps)
+        if self.attention_visuals == 'all':
+            return list(range(n))
+        return sorted({k % n for k in self.attention_visuals
+                       if -n <= k < n}) if n else []
+
+    def _set_visuals(self, output, maps):
+        self.output = output
+        self.attention_maps = [m.astype('float32').detach() for m in maps]
+        self.visual_items['output'] = output
+        lo, hi = self.min_max
+        size = output.shape[-2:]
+        for k in self._chosen_maps():
+            att = self.attention_maps[k].mean(axis=1, keepdim=True)
+            if list(att.shape[-2:]) != list(size):
+                att = F.interpolate(att, size=size, mode='nearest')
+            self.visual_items[f'attention_{k}'] = lo + att * (hi - lo)
+
+    # -- training / evaluation -----------------------------------------
+    def train_iter(self, optims=None):
+        optim = optims['optim']
+        optim.clear_grad()
+        with self.amp.autocast():
+            output, maps = self.nets['generator'](self.lq,
+                                                  return_attention=True)
+            loss_pixel = self.pixel_criterion(output.astype('float32'),
+                                              self.gt)
+        self.check_finite(loss_pixel=loss_pixel)
+        self.losses['loss_pixel'] = loss_pixel
+        self.amp.step(loss_pixel, optim)
+        self._set_visuals(output.detach().astype('float32'), maps)
+
+    def to_images(self, batch):
+        """Tensor batch in ``min_max`` -> list of uint8 HWC RGB images."""
+        return [tensor2img(x, self.min_max) for x in batch]
+
+    def test_iter(self, metrics=None):
+        net = self.nets['generator']
+        was_training = net.training
+        net.eval()
+        with paddle.no_grad():
+            output, maps = net(self.lq, return_attention=True)
+        if was_training:
+            net.train()
+        self._set_visuals(output.astype('float32'), maps)
+        if self.gt is None:
+            if metrics and not getattr(self, '_warned_no_gt', False):
+                logging.getLogger('ppgan').warning(
+                    'evaluating inputs without ground truth (lr_only): '
+                    'metrics are not computed; run with -o validate=null '
+                    'to drop them')
+                self._warned_no_gt = True
+            return
+        if metrics is None:
+            return
+        preds, gts = self.to_images(self.output), self.to_images(self.gt)
+        for metric in metrics.values():
+            metric.update(preds, gts)

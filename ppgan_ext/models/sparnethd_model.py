@@ -1,0 +1,293 @@
+"""SPARNetHD training model: face enhancement GAN with an EMA generator.
+
+One iteration (as the reference's ``SPARNetHDModel``):
+
+1. generator step: ``pixel L1 (x100) + VGG19 perceptual (x1) + hinge GAN
+   (x1, averaged over the discriminator scales) + feature matching (x10)``;
+2. the EMA generator moves towards the generator (decay 0.999);
+3. discriminator step on the real image and the (detached) output of step 1:
+   ``mean over scales of 0.5 * (hinge(real) + hinge(fake))``.
+
+Evaluation, the saved inference weights and export use ``generator_ema``.
+
+``accumulate_steps: k`` splits each loaded batch into k equal micro-batches
+whose gradients are summed before each optimiser step: the same update as the
+full batch (every loss is a mean and instance norm is per sample; only the
+spectral-norm power iteration runs once per micro-batch) with about 1/k of
+the activation memory.
+
+The VGG19 of the perceptual loss is loaded when training is set up
+(``setup_optimizers``), so ``--evaluate-only`` needs no VGG weights.
+"""
+import collections
+
+import paddle
+from ppgan.models.base_model import BaseModel
+from ppgan.models.builder import MODELS
+from ppgan.models.criterions.builder import build_criterion
+from ppgan.models.discriminators.builder import build_discriminator
+from ppgan.models.generators.builder import build_generator
+from ppgan.solver import build_lr_scheduler, build_optimizer
+from ppgan.utils.visual import tensor2img
+
+from ..registry import register
+from .base import ExtModelMixin
+from .discriminators.multiscale import init_normal
+from .ema import make_ema, update_ema
+from .generators.sparnet_blocks import SpectralNormConv2D
+
+__all__ = ['SPARNetHDModel', 'refresh_spectral_norm']
+
+_OPTIMIZERS = {'optimG': 'generator', 'optimD': 'discriminator'}
+
+
+@paddle.no_grad()
+def refresh_spectral_norm(net):
+    """One power-iteration step on every spectral-norm conv of ``net``
+    (updates the stored u, v for its current weights)."""
+    net = getattr(net, '_layers', net)
+    for layer in net.sublayers(include_self=True):
+        if isinstance(layer, SpectralNormConv2D):
+            was_training = layer.training
+            layer.training = True
+            layer.normalized_weight()
+            layer.training = was_training
+
+
+@register(MODELS)
+class SPARNetHDModel(ExtModelMixin, BaseModel):
+    """SPARNetHD GAN: generator, EMA generator and multi-scale discriminator.
+
+    Args:
+        generator: generator config (``SPARNet`` with ``spectral_norm: true``).
+        discriminator: discriminator config (``SPARNetHDDiscriminator``);
+            required for training.
+        pixel_criterion: e.g. ``{name: L1Loss, loss_weight: 100}``.
+        perceptual_criterion: e.g. ``{name: LocalPerceptualLoss,
+            vgg_weights: PATH, layer_weights: {...}}``; built by
+            ``setup_optimizers`` (training only).
+        gan_criterion: ppgan ``GANLoss`` config (``gan_mode: hinge``).
+        feature_matching_criterion: ``{name: FeatureMatchingLoss,
+            loss_weight: 10}``.
+        ema_decay: EMA decay per iteration (reference: 0.999).
+        accumulate_steps: micro-batches per optimiser step (must divide the
+            batch size).
+        init_normal_std: conv weights of G and D start as N(0, std) with zero
+            biases (reference 0.02); ``null`` keeps the layers' own init.
+    """
+
+    ema_nets = {'generator_ema': 'generator'}
+
+    def __init__(self, generator, discriminator=None, pixel_criterion=None,
+                 perceptual_criterion=None, gan_criterion=None,
+                 feature_matching_criterion=None, ema_decay=0.999,
+                 accumulate_steps=1, init_normal_std=0.02):
+        super().__init__()
+        if not 0.0 <= float(ema_decay) < 1.0:
+            raise ValueError(f'model.ema_decay={ema_decay} must be in [0, 1)')
+        if int(accumulate_steps) != accumulate_steps or accumulate_steps < 1:
+            raise ValueError(f'model.accumulate_steps={accumulate_steps} must '
+                             'be a positive integer')
+        self.ema_decay = float(ema_decay)
+        self.in_size = int(generator.get('in_size', 512))
+        self.accumulate_steps = int(accumulate_steps)
+
+        g = build_generator(generator)
+        if init_normal_std:
+            init_normal(g, init_normal_std)
+        self.nets['generator'] = g
+        self.nets['generator_ema'] = make_ema(g)
+        if discriminator is not None:
+            d = build_discriminator(discriminator)
+            if init_normal_std:
+                init_normal(d, init_normal_std)
+            self.nets['discriminator'] = d
+
+        self.pixel_criterion = (build_criterion(pixel_criterion)
+                                if pixel_criterion else None)
+        self.gan_criterion = (build_criterion(gan_criterion)
+                              if gan_criterion else None)
+        self.fm_criterion = (build_criterion(feature_matching_criterion)
+                             if feature_matching_criterion else None)
+        self._perceptual_cfg = perceptual_criterion
+        self.perceptual_criterion = None
+
+    # -- training setup ------------------------------------------------------
+    def setup_lr_schedulers(self, cfg):
+        """One scheduler for both optimisers (``{name: ...}``), or one per
+        optimiser (``{optimG: {name: ...}, optimD: {name: ...}}``)."""
+        if 'name' in cfg:
+            self.lr_scheduler = build_lr_scheduler(cfg)
+            return self.lr_scheduler
+        unknown = sorted(set(cfg) - set(_OPTIMIZERS))
+        if unknown or not cfg:
+            raise ValueError(
+                f'lr_scheduler: expected a scheduler (with name:) or one per '
+                f'optimiser {sorted(_OPTIMIZERS)}, got keys {sorted(cfg)}')
+        self.lr_scheduler = {n: build_lr_scheduler(c) for n, c in cfg.items()}
+        return self.lr_scheduler
+
+    def setup_optimizers(self, lr, cfg):
+        """Build ``optimG`` (generator) and ``optimD`` (discriminator), and
+        the training-only criteria (the VGG of the perceptual loss)."""
+        if 'discriminator' not in self.nets or self.gan_criterion is None:
+            raise ValueError('training SPARNetHDModel needs model.'
+                             'discriminator and model.gan_criterion')
+        if set(cfg) != set(_OPTIMIZERS):
+            raise ValueError(f'optimizer: expected exactly the keys '
+                             f'{sorted(_OPTIMIZERS)}, got {sorted(cfg)}')
+        for name, net_name in _OPTIMIZERS.items():
+            opt_cfg = dict(cfg[name])
+            net_names = opt_cfg.pop('net_names', [net_name])
+            if list(net_names) != [net_name]:
+                raise ValueError(f'optimizer.{name}.net_names must be '
+                                 f'[{net_name}], got {net_names}')
+            if isinstance(lr, dict):
+                if name not in lr:
+                    raise ValueError(f'lr_scheduler has no entry {name}')
+                opt_lr = lr[name]
+            else:
+                opt_lr = lr
+            self.optimizers[name] = build_optimizer(
+                opt_cfg, opt_lr, self.nets[net_name].parameters())
+        self.build_perceptual_criterion()
+        return self.optimizers
+
+    def build_perceptual_criterion(self):
+        """Build the perceptual loss (loads the VGG weights) if configured."""
+        if self._perceptual_cfg and self.perceptual_criterion is None:
+            self.perceptual_criterion = build_criterion(self._perceptual_cfg)
+            for p in self.perceptual_criterion.parameters():
+                p.stop_gradient = True
+            self.perceptual_criterion.eval()
+
+    # -- data ----------------------------------------------------------------
+    def setup_input(self, input):
+        self.lq = paddle.to_tensor(input['lq'])
+        self.visual_items['lq'] = self.lq
+        self.gt = None
+        if 'gt' in input:
+            self.gt = paddle.to_tensor(input['gt'])
+            self.visual_items['gt'] = self.gt
+        self.image_paths = input.get('lq_path', [])
+
+    def forward(self):
+        """Enhance ``self.lq`` with the EMA generator."""
+        self.output = self.nets['generator_ema'](self.lq)
+        return self.output
+
+    # -- losses --------------------------------------------------------------
+    def _generator_terms(self, fake, gt):
+        d = self.nets['discriminator']
+        terms = collections.OrderedDict()
+        if self.pixel_criterion is not None:
+            terms['loss_pixel'] = self.pixel_criterion(fake, gt)
+        if self.perceptual_criterion is not None:
+            percep, style = self.perceptual_criterion(fake, gt)
+            if percep is not None:
+                terms['loss_perceptual'] = percep
+            if style is not None:
+                terms['loss_style'] = style
+        fake_out = d(fake)
+        terms['loss_gan'] = sum(
+            self.gan_criterion(score, True, is_disc=False)
+            for score, _ in fake_out) / len(fake_out)
+        if self.fm_criterion is not None:
+            with paddle.no_grad():
+                real_out = d(gt)
+            terms['loss_feature_matching'] = self.fm_criterion(
+                [f for _, f in fake_out], [f for _, f in real_out])
+        return terms
+
+    def _discriminator_loss(self, real_out, fake_out):
+        loss = 0.
+        for (real, _), (fake, _) in zip(real_out, fake_out):
+            loss = loss + 0.5 * (
+                self.gan_criterion(real, True, is_disc=True,
+                                   is_updating_D=True) +
+                self.gan_criterion(fake, False, is_disc=True,
+                                   is_updating_D=True))
+        return loss / len(real_out)
+
+    def _micro_batches(self):
+        k = self.accumulate_steps
+        n = self.lq.shape[0]
+        if n % k:
+            raise ValueError(f'model.accumulate_steps={k} must divide the '
+                             f'batch size {n} (dataset.train.batch_size)')
+        if k == 1:
+            return [(self.lq, self.gt)]
+        return list(zip(paddle.split(self.lq, k), paddle.split(self.gt, k)))
+
+    # -- one iteration -------------------------------------------------------
+    def train_iter(self, optims=None):
+        optims = optims or self.optimizers
+        g, d = self.nets['generator'], self.nets['discriminator']
+        batches = self._micro_batches()
+        k = len(batches)
+        logged = collections.OrderedDict()
+
+        # generator step (D frozen: its parameters get no gradients)
+        optims['optimG'].clear_grad()
+        fakes = []
+        self.set_requires_grad(d, False)
+        try:
+            for lq, gt in batches:
+                with self.amp.autocast():
+                    fake = g(lq)
+                    terms = self._generator_terms(fake, gt)
+                    loss_g = sum(terms.values())
+                self.amp.backward(loss_g / k, 'G')
+                for name, value in terms.items():
+                    logged[name] = logged.get(name, 0.) + float(value) / k
+                fakes.append(fake.detach())
+        finally:
+            self.set_requires_grad(d, True)
+        self.check_finite(**logged)
+        self.amp.apply(optims['optimG'], 'G')
+        update_ema(self.nets['generator_ema'], g, self.ema_decay)
+        refresh_spectral_norm(self.nets['generator_ema'])
+
+        # discriminator step on the same (detached) outputs
+        optims['optimD'].clear_grad()
+        loss_d_total = 0.
+        for (_, gt), fake in zip(batches, fakes):
+            with self.amp.autocast():
+                loss_d = self._discriminator_loss(d(gt), d(fake))
+            self.amp.backward(loss_d / k, 'D')
+            loss_d_total += float(loss_d) / k
+        self.check_finite(loss_D=loss_d_total)
+        self.amp.apply(optims['optimD'], 'D')
+
+        logged['loss_D'] = loss_d_total
+        self.losses.clear()
+        self.losses.update(logged)
+        self.output = paddle.concat(fakes) if k > 1 else fakes[0]
+        self.visual_items['output'] = self.output
+
+    # -- evaluation ----------------------------------------------------------
+    def test_iter(self, metrics=None):
+        """Enhance with ``generator_ema``; PSNR/SSIM etc. on [-1, 1] images."""
+        ema = self.nets['generator_ema']
+        ema.eval()
+        with paddle.no_grad():
+            self.forward()
+        self.visual_items['output'] = self.output
+        if metrics is None or self.gt is None:
+            return
+        outs = [tensor2img(o, (-1., 1.)) for o in self.output]
+        gts = [tensor2img(t, (-1., 1.)) for t in self.gt]
+        for metric in metrics.values():
+            metric.update(outs, gts)
+
+    def export_model(self, export_model=None, output_dir=None,
+                     inputs_size=None, **kwargs):
+        """Export ``generator_ema`` (default input 1x3xSxS, S = in_size)."""
+        ema = getattr(self.nets['generator_ema'], '_layers',
+                      self.nets['generator_ema'])
+        ema.eval()
+        if export_model is None:
+            export_model = [{'name': 'generator_ema', 'inputs_num': 1}]
+        if inputs_size is None:
+            inputs_size = [[1, 3, self.in_size, self.in_size]]
+        return super().export_model(export_model, output_dir, inputs_size)

@@ -1,0 +1,47 @@
+"""import ppgan_ext registers every plugin component; collisions are refused."""
+import pytest
+
+import ppgan_ext  # noqa: F401
+from ppgan.datasets.builder import DATASETS
+from ppgan.datasets.preprocess.builder import PREPROCESS
+from ppgan.metrics.builder import METRICS
+from ppgan.models.builder import MODELS
+from ppgan.models.criterions.builder import CRITERIONS
+from ppgan.models.discriminators.builder import DISCRIMINATORS
+from ppgan.models.generators.builder import GENERATORS
+from ppgan_ext.registry import RegistrationError, register
+
+EXPECTED = {
+    GENERATORS: ['RDN', 'SPARNet', 'PGANGenerator'],
+    DISCRIMINATORS: ['PGANDiscriminator'],
+    MODELS: ['ExtSRModel'],
+    CRITERIONS: ['LocalPerceptualLoss'],
+    DATASETS: ['SRFolderDataset'],
+    PREPROCESS: ['ReadImage'],
+    METRICS: ['FacePSNR', 'FaceSSIM', 'LaplacianSWD', 'MSSSIMDiversity'],
+}
+
+
+@pytest.mark.parametrize('registry', list(EXPECTED), ids=lambda r: r._name)
+def test_plugin_names_are_registered_from_ppgan_ext(registry):
+    for name in EXPECTED[registry]:
+        assert registry.get(name).__module__.startswith('ppgan_ext.'), name
+
+
+def test_ppgan_names_are_untouched():
+    assert GENERATORS.get('RRDBNet').__module__.startswith('ppgan.')
+    assert METRICS.get('PSNR').__module__.startswith('ppgan.')
+
+
+def test_registering_an_existing_ppgan_name_fails_loudly():
+    class RRDBNet:  # same name as ppgan's generator
+        pass
+
+    with pytest.raises(RegistrationError, match=r"'RRDBNet'.*GENERATOR"):
+        register(GENERATORS)(RRDBNet)
+    assert GENERATORS.get('RRDBNet').__module__.startswith('ppgan.')
+
+
+def test_registering_the_same_class_again_is_harmless():
+    cls = GENERATORS.get('RDN')
+    assert register(GENERATORS)(cls) is cls
