@@ -180,6 +180,7 @@ def crop_face(img, box, margin=0.25, size=None):
 @dataclass
 class FaceCropReport:
     """What :func:`write_face_crops` did."""
+    files: int = 0
     images: int = 0
     faces: int = 0
     skipped: list = None   # (path, reason) of bad or faceless inputs
@@ -190,7 +191,8 @@ class FaceCropReport:
     def summary(self):
         bad = sum(1 for _, r in self.skipped if not r.startswith('no face'))
         faceless = len(self.skipped) - bad
-        return (f'{self.images} image(s) read, {self.faces} face(s) written, '
+        return (f'{self.files} file(s): {self.images} image(s) read, '
+                f'{self.faces} face(s) written, '
                 f'{faceless} without a face, {bad} unreadable')
 
 
@@ -211,6 +213,7 @@ def write_face_crops(paths, out, size=128, margin=0.25, already_cropped=False,
         detector = FaceDetector()
     report = FaceCropReport()
     for path in paths:
+        report.files += 1
         stem = os.path.splitext(os.path.basename(path))[0]
         try:
             img = read_image(path)
@@ -220,7 +223,8 @@ def write_face_crops(paths, out, size=128, margin=0.25, already_cropped=False,
             continue
         report.images += 1
         if already_cropped:
-            write_image(os.path.join(out, stem + ext), square_resize(img, size))
+            write_image(os.path.join(out, stem + ext),
+                        square_resize(img, size))
             report.faces += 1
             continue
         boxes = detector.detect(img)[:max(1, int(max_faces))]

@@ -13,7 +13,8 @@ import math
 
 import paddle
 import paddle.nn as nn
-import paddle.nn.functional as F
+
+from .ops import upsample_nearest
 
 __all__ = [
     'EqualizedConv2d', 'EqualizedLinear', 'PixelNorm', 'MinibatchStdDev',
@@ -123,10 +124,9 @@ class PixelNorm(nn.Layer):
 
 
 def upscale2d(x, factor=2):
-    """Nearest-neighbour up-sampling of an NCHW map by an integer factor."""
-    if factor == 1:
-        return x
-    return F.interpolate(x, scale_factor=factor, mode='nearest')
+    """Nearest-neighbour up-sampling of an NCHW map by an integer factor
+    (oneDNN-exportable form, see ``ppgan_ext.models.ops``)."""
+    return upsample_nearest(x, factor)
 
 
 class MinibatchStdDev(nn.Layer):

@@ -533,6 +533,14 @@ class PGANModel(ExtModelMixin, BaseModel):
                 fused_allreduce_gradients
             fused_allreduce_gradients(list(net.parameters()), None)
 
+    def _apply(self, optimizer, role):
+        # Adam creates its moment tensors at the first step, named through
+        # paddle's global unique-name counter; a fixed scope makes the names
+        # (the keys of the optimizer's state_dict) the same in every process
+        # and after any number of rebuilds, so --resume finds them.
+        with unique_name.guard(f'pgan_opt_{role}_'):
+            return self.amp.apply(optimizer, role)
+
     def train_iter(self, optims=None):
         self._trained = True
         self._eval_batch = 0
@@ -560,7 +568,7 @@ class PGANModel(ExtModelMixin, BaseModel):
                           D_drift=loss_drift)
         self.amp.backward(loss_d, 'D')
         self._all_reduce_grads(d)
-        self.amp.apply(opt_d, 'D')
+        self._apply(opt_d, 'D')
 
         # generator step (D's parameters frozen: no weight gradients for D)
         opt_g.clear_grad(set_to_zero=False)
@@ -576,7 +584,7 @@ class PGANModel(ExtModelMixin, BaseModel):
             for p in d.parameters():
                 p.stop_gradient = False
         self._all_reduce_grads(g)
-        self.amp.apply(opt_g, 'G')
+        self._apply(opt_g, 'G')
         update_ema(self.generator_ema, g, self.ema_decay)
 
         self.losses['D_real'] = loss_real

@@ -11,9 +11,12 @@ betas 0.9/0.99) on images normalised to [-1, 1]. This model is
   (``self.attention_maps``, values in (0, 1)) and some are shown as visuals
   ``attention_<k>`` (channel mean, up-sampled to the output size and put in
   the image range so the Trainer writes them like the other images);
+* a ``comparison`` visual puts LR input | SR output | HR | last attention
+  map side by side;
 * a batch without ``gt`` (a folder of LR inputs) is only super-resolved:
   no metrics, the outputs are still saved by the Trainer.
 """
+import collections
 import logging
 
 import paddle
@@ -68,9 +71,7 @@ class SPARNetModel(ExtSRModel):
 
     def setup_input(self, input):
         self.gt = None
-        for key in [k for k in self.visual_items
-                    if k == 'gt' or k.startswith('attention_')]:
-            del self.visual_items[key]
+        self.visual_items = collections.OrderedDict()
         super().setup_input(input)
 
     # -- visuals -------------------------------------------------------
@@ -84,14 +85,28 @@ class SPARNetModel(ExtSRModel):
     def _set_visuals(self, output, maps):
         self.output = output
         self.attention_maps = [m.astype('float32').detach() for m in maps]
-        self.visual_items['output'] = output
+        items = collections.OrderedDict()
+        items['comparison'] = None  # first: the Trainer logs the first 4
+        for key in ('lq', 'gt'):
+            if key in self.visual_items:
+                items[key] = self.visual_items[key]
+        items['output'] = output
         lo, hi = self.min_max
         size = output.shape[-2:]
         for k in self._chosen_maps():
             att = self.attention_maps[k].mean(axis=1, keepdim=True)
             if list(att.shape[-2:]) != list(size):
                 att = F.interpolate(att, size=size, mode='nearest')
-            self.visual_items[f'attention_{k}'] = lo + att * (hi - lo)
+            items[f'attention_{k}'] = lo + att * (hi - lo)
+        # LR input | SR output | HR (if any) | last attention map shown
+        strip = [self.lq.astype('float32'), output]
+        if self.gt is not None:
+            strip.append(self.gt.astype('float32'))
+        atts = [k for k in items if k.startswith('attention_')]
+        if atts:
+            strip.append(items[atts[-1]].expand_as(output))
+        items['comparison'] = paddle.concat(strip, axis=3)
+        self.visual_items = items
 
     # -- training / evaluation -----------------------------------------
     def train_iter(self, optims=None):

@@ -22,6 +22,7 @@ The VGG19 of the perceptual loss is loaded when training is set up
 import collections
 
 import paddle
+from ppgan.metrics.fid import FID
 from ppgan.models.base_model import BaseModel
 from ppgan.models.builder import MODELS
 from ppgan.models.criterions.builder import build_criterion
@@ -39,6 +40,10 @@ from .generators.sparnet_blocks import SpectralNormConv2D
 __all__ = ['SPARNetHDModel', 'refresh_spectral_norm']
 
 _OPTIMIZERS = {'optimG': 'generator', 'optimD': 'discriminator'}
+
+
+def _as_tensor(x):
+    return x if isinstance(x, paddle.Tensor) else paddle.to_tensor(x)
 
 
 @paddle.no_grad()
@@ -114,13 +119,22 @@ class SPARNetHDModel(ExtModelMixin, BaseModel):
 
     # -- training setup ------------------------------------------------------
     def setup_lr_schedulers(self, cfg):
-        """One scheduler for both optimisers (``{name: ...}``), or one per
-        optimiser (``{optimG: {name: ...}, optimD: {name: ...}}``)."""
+        """Learning-rate schedules for ``optimG`` and ``optimD``.
+
+        Either one ppgan scheduler config whose ``learning_rate`` is G's,
+        with ``d_learning_rate`` giving D's (same schedule otherwise; the
+        Trainer fills ``iters_per_epoch`` in it), or one full config per
+        optimiser: ``{optimG: {name: ...}, optimD: {name: ...}}``.
+        """
+        cfg = dict(cfg)
         if 'name' in cfg:
-            self.lr_scheduler = build_lr_scheduler(cfg)
+            d_lr = cfg.pop('d_learning_rate', None)
+            self.lr_scheduler = {'optimG': build_lr_scheduler(cfg)}
+            if d_lr is not None:
+                cfg['learning_rate'] = d_lr
+            self.lr_scheduler['optimD'] = build_lr_scheduler(cfg)
             return self.lr_scheduler
-        unknown = sorted(set(cfg) - set(_OPTIMIZERS))
-        if unknown or not cfg:
+        if set(cfg) != set(_OPTIMIZERS):
             raise ValueError(
                 f'lr_scheduler: expected a scheduler (with name:) or one per '
                 f'optimiser {sorted(_OPTIMIZERS)}, got keys {sorted(cfg)}')
@@ -163,11 +177,11 @@ class SPARNetHDModel(ExtModelMixin, BaseModel):
 
     # -- data ----------------------------------------------------------------
     def setup_input(self, input):
-        self.lq = paddle.to_tensor(input['lq'])
+        self.lq = _as_tensor(input['lq'])
         self.visual_items['lq'] = self.lq
         self.gt = None
         if 'gt' in input:
-            self.gt = paddle.to_tensor(input['gt'])
+            self.gt = _as_tensor(input['gt'])
             self.visual_items['gt'] = self.gt
         self.image_paths = input.get('lq_path', [])
 
@@ -267,7 +281,8 @@ class SPARNetHDModel(ExtModelMixin, BaseModel):
 
     # -- evaluation ----------------------------------------------------------
     def test_iter(self, metrics=None):
-        """Enhance with ``generator_ema``; PSNR/SSIM etc. on [-1, 1] images."""
+        """Enhance with ``generator_ema`` and update the metrics: PSNR/SSIM
+        get uint8 HWC images, ppgan's FID the [-1, 1] tensors."""
         ema = self.nets['generator_ema']
         ema.eval()
         with paddle.no_grad():
@@ -278,7 +293,12 @@ class SPARNetHDModel(ExtModelMixin, BaseModel):
         outs = [tensor2img(o, (-1., 1.)) for o in self.output]
         gts = [tensor2img(t, (-1., 1.)) for t in self.gt]
         for metric in metrics.values():
-            metric.update(outs, gts)
+            if isinstance(metric, FID):
+                # ppgan's FID takes NCHW batches in [-1, 1] (as its GPEN and
+                # CycleGAN models pass them), not lists of uint8 images
+                metric.update(self.output, self.gt)
+            else:
+                metric.update(outs, gts)
 
     def export_model(self, export_model=None, output_dir=None,
                      inputs_size=None, **kwargs):

@@ -9,9 +9,10 @@ A leading ``module.`` left by ``nn.DataParallel`` is dropped.
 import collections
 import re
 
-from .. import ConversionError, register_mapping
+from .. import ConversionError, register_config_adapter, register_mapping
 
-__all__ = ['map_pgan', 'pgan_depths_from_state', 'pgan_kwargs_from_state']
+__all__ = ['map_pgan', 'pgan_depths_from_state', 'pgan_kwargs_from_state',
+           'adapt_pgan_config']
 
 # reference group name -> Paddle name (prefix before the layer index part)
 _G_GROUPS = {
@@ -130,3 +131,25 @@ def pgan_kwargs_from_state(src_state):
         in_channels=int(state['fromRGBLayers.0.module.weight'].shape[1]),
         decision_size=int(state['decisionLayer.module.weight'].shape[0]),
         minibatch_stddev=conv0_in == depths[0] + 1)
+
+
+@register_config_adapter('PGANGenerator', 'PGANDiscriminator')
+def adapt_pgan_config(net_cfg, src_state):
+    """Build the net at the checkpoint's scale: ``depths`` and the sizes
+    readable from the weights replace the config's (other flags are kept).
+
+    A GNet checkpoint fits only ``PGANGenerator`` and a DNet one only
+    ``PGANDiscriminator``.
+    """
+    name, kwargs = pgan_kwargs_from_state(src_state)
+    if net_cfg.get('name') != name:
+        kind = 'GNet (generator)' if name == 'PGANGenerator' else \
+            'DNet (discriminator)'
+        raise ConversionError(
+            f'checkpoint holds a {kind} state_dict, which does not fit '
+            f"{net_cfg.get('name')}; convert it into the {name} net "
+            f"(--net {'generator' if name == 'PGANGenerator' else 'discriminator'})")
+    cfg = dict(net_cfg)
+    cfg.pop('depth_scale0', None)
+    cfg.update(kwargs)
+    return cfg

@@ -7,6 +7,8 @@ import paddle
 import paddle.nn as nn
 import paddle.nn.functional as F
 
+from ..ops import resize_nearest, upsample_nearest
+
 NORM_TYPES = ('bn', 'in', 'gn', 'none')
 RELU_TYPES = ('relu', 'leakyrelu', 'prelu', 'selu', 'none')
 ATT_NAMES = ('spar', 'spar3d', 'none')
@@ -152,7 +154,7 @@ class ConvNormAct(nn.Layer):
 
     def forward(self, x):
         if self.upsample:
-            x = F.interpolate(x, scale_factor=2, mode='nearest')
+            x = upsample_nearest(x, 2)
         if self.pad:
             x = F.pad(x, [self.pad] * 4, mode='reflect')
         x = self.conv(x)
@@ -174,8 +176,8 @@ def _resize_like(x, ref):
     known = all(isinstance(s, int) and s > 0 for s in xs + rs)
     if known and xs == rs:
         return x
-    size = rs if known else paddle.shape(ref)[2:]
-    return F.interpolate(x, size=size, mode='nearest')
+    size = rs if known else [paddle.shape(ref)[2], paddle.shape(ref)[3]]
+    return resize_nearest(x, size)
 
 
 class HourglassAttention(nn.Layer):

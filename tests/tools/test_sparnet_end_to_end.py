@@ -1,0 +1,166 @@
+"""SPARNet through ppgan_ext.engine.cli.main with a tiny config on real faces:
+train -> validate (FacePSNR/FaceSSIM + ppgan PSNR/SSIM) -> images and
+attention maps on disk and in VisualDL -> --resume -> --evaluate-only on HR
+and on LR folders; tools/convert_weights.py on the tiny_sparnet reference
+checkpoint, loaded by --evaluate-only."""
+import glob
+import importlib.util
+import os
+
+import numpy as np
+import paddle
+import pytest
+import yaml
+
+import ppgan_ext  # noqa: F401
+import ppgan_ext.convert.mappings.sparnet  # noqa: F401
+import ppgan_ext.datasets.face_sr_dataset  # noqa: F401
+import ppgan_ext.models.sparnet_model  # noqa: F401
+from ppgan_ext.convert import load_torch_state_dict
+from ppgan_ext.datasets.degradations import bicubic_resize
+from ppgan_ext.datasets.pairs_writer import write_image
+from ppgan_ext.engine.checkpoint import load_checkpoint
+from ppgan_ext.engine.cli import main
+from tests.parity_utils import load_case
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+# the generator of the tiny_sparnet parity case (reference kwargs + c_mid 8)
+TINY_G = dict(name='SPARNet', min_ch=8, max_ch=16, in_size=32, out_size=32,
+              min_feat_size=8, res_depth=0, relu_type='leakyrelu',
+              norm_type='bn', att_name='spar', bottleneck_size=8,
+              hourglass_width=8)
+
+
+def write_faces(folder, idx, size):
+    import skimage.data
+    faces = skimage.data.lfw_subset()
+    for i in idx:
+        g = np.round(faces[i] * 255).astype(np.uint8)[..., None]
+        write_image(os.path.join(folder, f'lfw_{i:03d}.png'),
+                    np.repeat(bicubic_resize(g, (size, size)), 3, axis=2))
+
+
+@pytest.fixture(scope='module')
+def setup(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp('sparnet')
+    write_faces(str(tmp / 'train'), range(6), 32)
+    write_faces(str(tmp / 'test'), range(90, 92), 32)
+    write_faces(str(tmp / 'test_LR'), range(90, 92), 8)
+    with open(os.path.join(ROOT, 'configs', 'sparnet_demo.yaml')) as f:
+        cfg = yaml.safe_load(f)
+    cfg['model']['generator'] = dict(TINY_G)
+    cfg['model']['attention_visuals'] = [0, -1]
+    for split, folder in (('train', 'train'), ('test', 'test')):
+        cfg['dataset'][split].update(folder=str(tmp / folder), gt_size=32,
+                                     scale=4)
+    cfg['dataset']['train']['batch_size'] = 2
+    cfg.update(total_iters=4, output_dir=str(tmp / 'out'))
+    cfg['validate']['interval'] = 2
+    cfg['log_config'] = {'interval': 1, 'visiual_interval': 2}
+    cfg['snapshot_config'] = {'interval': 2, 'keep_checkpoints': -1}
+    path = tmp / 'tiny_sparnet.yaml'
+    path.write_text(yaml.safe_dump(cfg))
+    return tmp, str(path)
+
+
+def run(config, *args):
+    # fresh parameter names per run, as in a new process: optimizer states
+    # in checkpoints are keyed by them
+    with paddle.utils.unique_name.guard():
+        return main(['-c', config, '--device', 'cpu', *args])
+
+
+@pytest.fixture(scope='module')
+def trained(setup):
+    tmp, config = setup
+    trainer = run(config, '--seed', '3')
+    outdir = trainer.output_dir
+    return tmp, config, trainer, outdir
+
+
+def test_train_validates_saves_and_writes_images(trained):
+    _, _, trainer, out = trained
+    assert set(trainer.last_metrics) == {'face_psnr', 'face_ssim', 'psnr',
+                                         'ssim'}
+    assert all(np.isfinite(v) for v in trainer.last_metrics.values())
+    assert 5 < trainer.last_metrics['face_psnr'] < 60
+    for name in ('iter_2_checkpoint', 'iter_4_checkpoint', 'iter_4_weight'):
+        assert os.path.isfile(os.path.join(out, name + '.pdparams')), name
+    saved = {os.path.basename(p) for p in
+             glob.glob(os.path.join(out, 'visual_test', '*.png'))}
+    for kind in ('lq', 'gt', 'output', 'attention_0', 'attention_4',
+                 'comparison'):
+        assert f'iter004_lfw_090_{kind}.png' in saved, kind
+    from visualdl import LogReader
+    reader = LogReader(file_path=glob.glob(os.path.join(out,
+                                                        'vdlrecords*'))[0])
+    tags = reader.get_tags()
+    assert {'loss_pixel', 'metrics/face_psnr', 'metrics/face_ssim'} <= set(
+        tags['scalar'])
+    assert {'visual_train/attention_0', 'visual_train/attention_4',
+            'visual_train/output', 'visual_train/comparison',
+            'val/comparison', 'val/lq', 'val/output'} <= set(
+                tags['image'])
+
+
+def test_resume_continues(trained):
+    _, config, _, out = trained
+    trainer = run(config, '--resume',
+                  os.path.join(out, 'iter_2_checkpoint.pdparams'), '-o',
+                  f'output_dir={out}/resumed')
+    assert trainer.current_iter == 4
+    assert os.path.isfile(os.path.join(trainer.output_dir,
+                                       'iter_4_checkpoint.pdparams'))
+    from visualdl import LogReader
+    reader = LogReader(file_path=glob.glob(os.path.join(
+        trainer.output_dir, 'vdlrecords*'))[0])
+    assert [r.id for r in reader.get_data('scalar', 'loss_pixel')] == [3, 4]
+
+
+def test_evaluate_only_hr_and_lr_folders(trained):
+    tmp, config, trainer, out = trained
+    weights = os.path.join(out, 'iter_4_weight.pdparams')
+    ev = run(config, '--evaluate-only', '--load', weights, '-o',
+             f'output_dir={out}/eval')
+    for k, v in trainer.last_metrics.items():
+        assert ev.last_metrics[k] == pytest.approx(v, abs=1e-6), k
+    lr = run(config, '--evaluate-only', '--load', weights, '-o',
+             f'output_dir={out}/eval_lr', f'dataset.test.folder={tmp}/test_LR',
+             'dataset.test.lr_only=true', 'validate=null')
+    assert lr.last_metrics == {}
+    saved = sorted(os.path.basename(p) for p in glob.glob(
+        os.path.join(lr.output_dir, 'visual_test', '*.png')))
+    assert 'lfw_090_output.png' in saved and 'lfw_091_output.png' in saved
+    assert not any(s.endswith('_gt.png') for s in saved)
+
+
+def test_convert_released_layout_and_evaluate(setup, tmp_path):
+    _, config = setup
+    spec = importlib.util.spec_from_file_location(
+        'convert_weights_tool', os.path.join(ROOT, 'tools',
+                                             'convert_weights.py'))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    src = os.path.join(ROOT, 'tests', 'fixtures', 'parity', 'tiny_sparnet.pth')
+    dst = str(tmp_path / 'tiny_sparnet.pdparams')
+    tool.main(['-c', config, '--src', src, '--dst', dst])
+    state = load_checkpoint(dst)['generator']
+    ref = load_torch_state_dict(src)
+    # BatchNorm running statistics are carried over under Paddle's names
+    key = 'encoder.1.conv1.norm.norm.running_var'
+    np.testing.assert_array_equal(state['encoder.0.conv1.norm._variance'],
+                                  ref[key])
+    np.testing.assert_array_equal(
+        state['body.0.pre_norm._mean'],
+        ref['res_layers.0.preact_func.0.norm.running_mean'])
+    ev = run(config, '--evaluate-only', '--load', dst, '-o',
+             f'output_dir={tmp_path}/eval')
+    assert np.isfinite(ev.last_metrics['face_psnr'])
+    # the loaded generator reproduces the reference output
+    case, _, x, y = load_case('tiny_sparnet')
+    net = ev.model.nets['generator']
+    net.eval()
+    with paddle.no_grad():
+        out = net(paddle.to_tensor(x)).numpy()
+    assert np.abs(out - y).max() <= case['suggested_atol']
