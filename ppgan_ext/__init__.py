@@ -16,3 +16,9 @@ import ppgan.metrics  # noqa: E402,F401
 from . import models, datasets, metrics  # noqa: E402,F401
 
 __version__ = '0.1.0'
+
+
+def predict(config, weights, inputs, out_dir, **kwargs):
+    """Super-resolve files/folders/globs: see ``ppgan_ext.deploy.predictor``."""
+    from .deploy.predictor import predict as _predict
+    return _predict(config, weights, inputs, out_dir, **kwargs)

@@ -5,8 +5,9 @@ import paddle
 import pytest
 
 import ppgan_ext  # noqa: F401
-from ppgan_ext.deploy.export import (check_export, export_generator,
-                                     sample_input)
+from ppgan_ext.deploy.export import (MaxLeakyReLU, check_export,
+                                     export_generator, sample_input)
+from ppgan_ext.deploy.onnx_export import export_onnx
 from ppgan_ext.models.generators.pgan import PGANGenerator
 from ppgan_ext.models.generators.rdn import RDN
 from ppgan_ext.models.generators.sparnet import SPARNet
@@ -14,6 +15,9 @@ from ppgan_ext.models.generators.sparnet import SPARNet
 TINY_SPARNET = dict(min_ch=8, max_ch=16, in_size=32, out_size=32,
                     min_feat_size=8, res_depth=1, norm_type='bn',
                     att_name='spar', bottleneck_size=8, hourglass_width=8)
+
+
+ONNX_CHECKED = ('rdn_x4', 'sparnet', 'pgan')
 
 
 def nets():
@@ -26,9 +30,9 @@ def nets():
         'rdn_seed_x3': (RDN(num_features=8, num_blocks=3, num_layers=2,
                             growth_rate=8, scale=3, upsampler='seed'), 10),
         'sparnet': (SPARNet(**TINY_SPARNET), 24),  # odd-size hourglass maps
-        'sparnet3d': (SPARNet(**dict(TINY_SPARNET, att_name='spar3d')), 32),
-        'sparnethd': (SPARNet(**dict(TINY_SPARNET, norm_type='in',
-                                     spectral_norm=True)), 32),
+        'sparnethd3d': (SPARNet(**dict(TINY_SPARNET, norm_type='in',
+                                       att_name='spar3d',
+                                       spectral_norm=True)), 32),
         'pgan': (pgan, None),
     }
 
@@ -36,7 +40,7 @@ def nets():
 @pytest.mark.parametrize('name', list(nets()))
 def test_export_round_trip(tmp_path, name):
     net, size = nets()[name]
-    if name == 'sparnethd':
+    if name == 'sparnethd3d':
         # converge the spectral-norm vectors as training would; with the
         # random initial u, v, sigma is arbitrary and outputs explode
         net.train()
@@ -45,10 +49,20 @@ def test_export_round_trip(tmp_path, name):
                 net(paddle.to_tensor(sample_input(net, 2, size)))
     net.eval()
     prefix = export_generator(net, str(tmp_path / name / 'model'))
-    for batch, s in ((1, size), (2, size and size + 4)):
-        sample = sample_input(net, batch=batch, size=s)
-        for mkldnn in (True, False):
-            assert check_export(net, prefix, sample, mkldnn=mkldnn) <= 1e-4
+    samples = [sample_input(net, batch=b, size=s)
+               for b, s in ((1, size), (2, size and size + 4))]
+    for mkldnn in (True, False):
+        assert check_export(net, prefix, samples, mkldnn=mkldnn) <= 1e-4
+    if name in ONNX_CHECKED:  # paddle2onnx takes ~30 s on SPARNet graphs
+        assert export_onnx(prefix, samples[1], log=lambda *_: None) <= 1e-4
+
+
+def test_exported_leaky_relu_is_the_same_function():
+    x = paddle.linspace(-5, 5, 101)
+    for slope in (0.0, 0.2, 1.0):
+        np.testing.assert_array_equal(
+            MaxLeakyReLU(slope)(x).numpy(),
+            paddle.nn.LeakyReLU(slope)(x).numpy())
 
 
 def test_sample_input_shapes():

@@ -121,3 +121,24 @@ def test_evaluate_only_accepts_converted_file(tmp_path):
             generator_overrides('tiny_rdn_official_x2'))
     assert set(trainer.last_metrics) == {'psnr', 'ssim'}
     assert all(math.isfinite(v) for v in trainer.last_metrics.values())
+
+
+def test_bias_rescaling_moves_official_weights_to_unit_range(tmp_path):
+    """docs/rdn.md recipe: the authors' RDN works on 0..255 pixels; dividing
+    every bias of the converted file by 255 gives exactly the same network
+    on 0..1 pixels (RDN is positively homogeneous apart from its biases):
+    f'(x / 255) = f(x) / 255."""
+    dst = tmp_path / 'official_x2.pdparams'
+    convert('tiny_rdn_official_x2', dst)
+    state = load_checkpoint(str(dst))['generator']
+    rescaled = {k: (v / 255.0 if k.endswith('.bias') else v)
+                for k, v in state.items()}
+    cfg = load_config(CONFIG, generator_overrides('tiny_rdn_official_x2'))
+    net = build_generator(dict(cfg.model.generator))
+    net.set_state_dict({k: paddle.to_tensor(v) for k, v in rescaled.items()})
+    net.eval()
+    case, _, x, y = load_case('tiny_rdn_official_x2')
+    with paddle.no_grad():
+        out = net(paddle.to_tensor(x / 255.0)).numpy()
+    err = float(abs(out * 255.0 - y).max())
+    assert err <= case['suggested_atol'], err

@@ -145,10 +145,11 @@ def adapt_pgan_config(net_cfg, src_state):
     if net_cfg.get('name') != name:
         kind = 'GNet (generator)' if name == 'PGANGenerator' else \
             'DNet (discriminator)'
+        role = 'generator' if name == 'PGANGenerator' else 'discriminator'
         raise ConversionError(
             f'checkpoint holds a {kind} state_dict, which does not fit '
             f"{net_cfg.get('name')}; convert it into the {name} net "
-            f"(--net {'generator' if name == 'PGANGenerator' else 'discriminator'})")
+            f'(--net {role})')
     cfg = dict(net_cfg)
     cfg.pop('depth_scale0', None)
     cfg.update(kwargs)

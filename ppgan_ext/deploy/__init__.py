@@ -1,0 +1,1 @@
+"""Inference and export: predictors, tiling, Paddle Inference export."""

@@ -1,0 +1,163 @@
+"""Super-resolve images with a trained or converted generator: ``ppgan_ext.predict``.
+
+The generator is built from a training config (``model.generator``) and its
+weights from a ``.pdparams`` file (the EMA copy when the file has one). The
+pre/post-processing follows the config: the ``Normalize`` op of the test
+pipeline gives the input range, and an optional ``inference`` section says
+what the model needs beyond that::
+
+    inference:
+      pre_upsample: 8     # SPARNet: bicubic-upsample the LR face x8 first
+      tile: 256           # default tile size in LR pixels (null: whole image)
+      tile_overlap: 16
+
+Large images run in overlapping tiles (see ``tiling``), so memory stays flat.
+"""
+import glob
+import os
+
+import numpy as np
+import paddle
+from ppgan.models.generators.builder import build_generator
+
+from ..config import load_config
+from ..datasets.degradations import bicubic_resize
+from ..datasets.image_io import IMAGE_EXTENSIONS, ImageReadError, read_image
+from ..datasets.pairs_writer import write_image
+from ..engine.checkpoint import load_checkpoint
+from .export import _in_channels
+from .tiling import tiled_apply
+
+__all__ = ['SRPredictor', 'predict', 'expand_inputs']
+
+
+def _find_normalize(node):
+    if isinstance(node, dict):
+        if node.get('name') == 'Normalize':
+            return node
+        node = list(node.values())
+    if isinstance(node, (list, tuple)):
+        for item in node:
+            found = _find_normalize(item)
+            if found:
+                return found
+    return None
+
+
+def _pick_weights(state, path):
+    for name in ('generator_ema', 'generator'):
+        if name in state:
+            return name, state[name]
+    if all(isinstance(v, np.ndarray) for v in state.values()):
+        return 'generator', state  # a bare paddle.save(state_dict)
+    raise ValueError(f'{path}: no generator weights (nets: {sorted(state)})')
+
+
+class SRPredictor:
+    """An image -> image generator with its pre/post-processing and tiling.
+
+    Args:
+        config: training config path (or a loaded config).
+        weights: ``.pdparams`` with ``generator``/``generator_ema`` weights.
+        tile, tile_overlap: tiling in input pixels (override the config).
+    """
+
+    def __init__(self, config, weights, tile=None, tile_overlap=None):
+        cfg = load_config(config) if isinstance(config, str) else config
+        self.net = build_generator(dict(cfg['model']['generator']))
+        name, state = _pick_weights(load_checkpoint(weights), weights)
+        missing, _ = self.net.set_state_dict(
+            {k: paddle.to_tensor(v) for k, v in state.items()})
+        if missing:
+            raise ValueError(f'{weights}: {name} lacks {len(missing)} keys of '
+                             f'this generator, e.g. {missing[:3]}')
+        self.net.eval()
+        test = cfg.get('dataset', {}).get('test', {})
+        norm = _find_normalize(test) or {'mean': [0.0] * 3,
+                                         'std': [255.0] * 3}
+        self.mean = np.array(norm['mean'], np.float32).reshape(-1, 1, 1)
+        self.std = np.array(norm['std'], np.float32).reshape(-1, 1, 1)
+        opts = dict(cfg.get('inference') or {})
+        self.pre_upsample = int(opts.get('pre_upsample', 1))
+        self.tile = tile if tile is not None else opts.get('tile')
+        self.overlap = (tile_overlap if tile_overlap is not None else
+                        opts.get('tile_overlap', 16))
+        self.channels = _in_channels(self.net)
+        self.scale = self._measure_scale()
+
+    def _run(self, chw):
+        with paddle.no_grad():
+            out = self.net(paddle.to_tensor(chw[None]))
+        if isinstance(out, (tuple, list)):
+            out = out[0]
+        return out.numpy()[0]
+
+    def _measure_scale(self):
+        probe = np.zeros((self.channels, 16, 16), np.float32)
+        return self._run(probe).shape[-1] // 16
+
+    def predict(self, image):
+        """``uint8`` HWC RGB (or HW1) image -> super-resolved ``uint8`` HWC."""
+        if image.ndim == 2:
+            image = image[..., None]
+        if image.shape[2] != self.channels:
+            if self.channels == 3 and image.shape[2] == 1:
+                image = np.repeat(image, 3, axis=2)
+            else:
+                raise ValueError(f'image has {image.shape[2]} channels, the '
+                                 f'generator takes {self.channels}')
+        if self.pre_upsample > 1:
+            h, w = image.shape[:2]
+            image = bicubic_resize(image, (w * self.pre_upsample,
+                                           h * self.pre_upsample))
+        chw = (image.transpose(2, 0, 1).astype(np.float32) - self.mean) \
+            / self.std
+        out = tiled_apply(self._run, chw, self.scale, self.tile, self.overlap)
+        out = out * self.std + self.mean
+        return np.clip(np.round(out), 0, 255).astype(np.uint8).transpose(
+            1, 2, 0)
+
+    def predict_file(self, src, dst):
+        """Read ``src`` (any format read_image accepts), write ``dst``."""
+        img = read_image(src, channels=3 if self.channels == 3 else 1)
+        write_image(dst, self.predict(img))
+        return dst
+
+
+def expand_inputs(inputs):
+    """Files, folders (their images) and globs -> sorted list of files."""
+    files = []
+    for item in inputs:
+        if os.path.isdir(item):
+            files += [os.path.join(item, n) for n in sorted(os.listdir(item))
+                      if n.lower().endswith(IMAGE_EXTENSIONS)]
+        elif any(ch in item for ch in '*?['):
+            files += sorted(glob.glob(item))
+        elif os.path.exists(item):
+            files.append(item)
+        else:
+            raise ImageReadError(f'{item}: no such file, folder or glob match')
+    if not files:
+        raise ImageReadError(f'no images found in {list(inputs)}')
+    return files
+
+
+def predict(config, weights, inputs, out_dir, tile=None, tile_overlap=None,
+            log=print):
+    """Super-resolve files/folders/globs into ``out_dir`` (same file names).
+
+    Unreadable files are reported and skipped. Returns ``(written,
+    skipped)`` lists.
+    """
+    predictor = SRPredictor(config, weights, tile, tile_overlap)
+    written, skipped = [], []
+    for src in expand_inputs(inputs):
+        dst = os.path.join(out_dir, os.path.basename(src))
+        try:
+            predictor.predict_file(src, dst)
+            written.append(dst)
+            log(f'{src} -> {dst}')
+        except ImageReadError as e:
+            skipped.append(str(e))
+            log(f'skip: {e}')
+    return written, skipped

@@ -1,0 +1,126 @@
+"""tools/inference.py / ppgan_ext.predict: tiling, colour order, odd inputs."""
+import os
+
+import cv2
+import numpy as np
+import paddle
+import pytest
+import yaml
+
+import ppgan_ext
+from ppgan.models.generators.builder import GENERATORS
+from ppgan_ext.deploy.predictor import SRPredictor
+from ppgan_ext.deploy.tiling import tiled_apply
+from ppgan_ext.engine.checkpoint import save_checkpoint
+from ppgan_ext.models.generators.rdn import RDN
+from ppgan_ext.models.ops import upsample_nearest
+from ppgan_ext.registry import register
+from tests.bad_images import good_rgb, write_kind
+from tools import inference
+
+
+@register(GENERATORS)
+class NearestX2ForTests(paddle.nn.Layer):
+    """Parameter-free x2 nearest up-sampler: output pixels = input pixels."""
+
+    def __init__(self):
+        super().__init__()
+        self.probe = paddle.nn.Conv2D(3, 3, 1)  # for the channel count
+
+    def forward(self, x):
+        return upsample_nearest(x, 2)
+
+
+def write_config(tmp_path, generator, mean=0.0, std=255.0):
+    cfg = {'model': {'name': 'ExtSRModel', 'generator': generator},
+           'dataset': {'test': {'preprocess': [{'name': 'Transforms',
+                                                'pipeline': [{
+                                                    'name': 'Normalize',
+                                                    'mean': [mean] * 3,
+                                                    'std': [std] * 3}]}]}}}
+    path = tmp_path / 'cfg.yaml'
+    path.write_text(yaml.safe_dump(cfg))
+    return str(path)
+
+
+def test_tiled_equals_untiled_for_rdn():
+    paddle.seed(1)
+    net = RDN(num_features=8, num_blocks=1, num_layers=1, growth_rate=8,
+              scale=2)
+    net.eval()
+
+    def run(chw):
+        with paddle.no_grad():
+            return net(paddle.to_tensor(chw[None])).numpy()[0]
+
+    img = np.random.RandomState(0).rand(3, 41, 53).astype(np.float32)
+    whole = run(img)
+    for tile in (8, 16, 25):
+        tiled = tiled_apply(run, img, 2, tile=tile, overlap=10)
+        assert tiled.shape == whole.shape
+        assert np.abs(tiled - whole).max() <= 1e-4, tile
+    # too little overlap shows seams: the margin is what makes it exact
+    seamy = tiled_apply(run, img, 2, tile=8, overlap=0)
+    assert np.abs(seamy - whole).max() > 1e-3
+
+
+def test_predict_keeps_colour_order_names_and_handles_odd_inputs(tmp_path):
+    cfg = write_config(tmp_path, {'name': 'NearestX2ForTests'})
+    weights = tmp_path / 'w.pdparams'
+    save_checkpoint({'generator': {
+        k: v.numpy() for k, v in NearestX2ForTests().state_dict().items()}},
+        str(weights))
+    src = tmp_path / 'in'
+    src.mkdir()
+    bgr = good_rgb(10, 12)
+    cv2.imwrite(str(src / 'colour.png'), bgr)
+    cv2.imwrite(str(src / 'photo.jpg'), bgr)
+    for kind in ('gray', 'rgba', 'gray16', 'rgb16', 'one_pixel'):
+        write_kind(str(src / kind), kind)
+    write_kind(str(src / 'broken'), 'text')
+    out = tmp_path / 'out'
+    written, skipped = ppgan_ext.predict(cfg, str(weights), [str(src)],
+                                         str(out), log=lambda *_: None)
+    assert len(written) == 7 and len(skipped) == 1
+    assert 'broken.png' in skipped[0]
+    assert sorted(os.listdir(out)) == sorted(
+        ['colour.png', 'photo.jpg', 'gray.png', 'rgba.png', 'gray16.png',
+         'rgb16.png', 'one_pixel.png'])
+    got = cv2.imread(str(out / 'colour.png'))
+    np.testing.assert_array_equal(got, np.repeat(np.repeat(bgr, 2, 0), 2, 1))
+    gray = cv2.imread(str(out / 'gray16.png'))
+    assert gray.shape == (48, 48, 3)
+    np.testing.assert_array_equal(gray[::2, ::2, 0], good_rgb()[..., 0])
+    assert cv2.imread(str(out / 'one_pixel.png')).shape == (2, 2, 3)
+
+
+def test_predictor_tiles_and_uses_ema_weights(tmp_path):
+    gen = {'name': 'RDN', 'num_features': 8, 'num_blocks': 1, 'num_layers': 1,
+           'growth_rate': 8, 'scale': 3}
+    cfg = write_config(tmp_path, gen)
+    paddle.seed(0)
+    live, ema = RDN(**{k: v for k, v in gen.items() if k != 'name'}), \
+        RDN(**{k: v for k, v in gen.items() if k != 'name'})
+    weights = tmp_path / 'w.pdparams'
+    save_checkpoint({'generator': {k: v.numpy() for k, v in
+                                   live.state_dict().items()},
+                     'generator_ema': {k: v.numpy() for k, v in
+                                       ema.state_dict().items()}},
+                    str(weights))
+    pred = SRPredictor(cfg, str(weights))
+    assert pred.scale == 3
+    for a, b in zip(pred.net.parameters(), ema.parameters()):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    img = good_rgb(30, 37)
+    whole = pred.predict(img)
+    pred.tile, pred.overlap = 12, 10
+    assert np.abs(pred.predict(img).astype(int) - whole).max() <= 1
+
+
+def test_cli_errors_are_clear(tmp_path, capsys):
+    cfg = write_config(tmp_path, {'name': 'NearestX2ForTests'})
+    with pytest.raises(SystemExit) as e:
+        inference.main(['-c', cfg, '--weights', str(tmp_path / 'none.pdparams'),
+                        '--input', str(tmp_path), '--out', str(tmp_path / 'o')])
+    assert e.value.code == 2
+    assert 'none.pdparams: no such checkpoint' in capsys.readouterr().err

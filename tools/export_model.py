@@ -1,0 +1,70 @@
+"""Export a generator for Paddle Inference and check the export.
+
+  python tools/export_model.py -c configs/rdn_x4.yaml --load rdn_x4.pdparams \
+      --out inference_model/rdn_x4
+
+Writes <out>/<model>.json + .pdiparams (paddle.jit.save; dynamic batch, and
+dynamic height/width for image generators), then loads the export with
+paddle.inference -- with oneDNN, the CPU default, and without -- runs it on a
+sample and prints the max abs difference from the dynamic graph; exits 1 if
+it is above --atol (1e-4). The EMA generator is exported when the weights
+have one.
+"""
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument('-c', '--config-file', required=True)
+    p.add_argument('--load', required=True, help='weights (.pdparams)')
+    p.add_argument('--out', required=True, help='output folder')
+    p.add_argument('--size', type=int, default=None,
+                   help='sample height/width for the check (default: the '
+                   "generator's in_size, else 32)")
+    p.add_argument('--atol', type=float, default=1e-4)
+    p.add_argument('--onnx', action='store_true',
+                   help='also export ONNX with paddle2onnx (if installed)')
+    p.add_argument('-o', '--opt', nargs='+', default=None)
+    args = p.parse_args(argv)
+
+    import ppgan_ext  # noqa: F401
+    from ppgan_ext.config import load_config
+    from ppgan_ext.deploy.export import (check_export, export_generator,
+                                         sample_input)
+    from ppgan_ext.deploy.predictor import SRPredictor
+    from ppgan_ext.errors import find_user_error
+    try:
+        cfg = load_config(args.config_file, args.opt)
+        net = SRPredictor(cfg, args.load).net
+    except Exception as e:
+        err = find_user_error(e)
+        if err is None:
+            raise
+        print(f'error: {err}', file=sys.stderr)
+        sys.exit(2)
+    name = os.path.splitext(os.path.basename(args.config_file))[0]
+    prefix = export_generator(net, os.path.join(args.out, name))
+    size = args.size or getattr(net, 'in_size', None) or 32
+    sample = sample_input(net, batch=1, size=size)
+    worst = 0.0
+    for mkldnn in (True, False):
+        diff = check_export(net, prefix, sample, mkldnn=mkldnn)
+        worst = max(worst, diff)
+        print(f'{prefix}: Paddle Inference ({"oneDNN" if mkldnn else "plain"}'
+              f' CPU) vs dynamic graph on {list(sample.shape)}: max abs diff '
+              f'{diff:.3g}')
+    if args.onnx:
+        from ppgan_ext.deploy.onnx_export import export_onnx
+        export_onnx(prefix, sample, args.atol)
+    if worst > args.atol:
+        print(f'FAILED: {worst:.3g} > atol {args.atol}', file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,51 @@
+"""Super-resolve images with any SR model of the plugin (or ESRGAN).
+
+  python tools/inference.py -c configs/rdn_x4.yaml --weights rdn_x4.pdparams \
+      --input photo.png folder/ 'shots/*.jpg' --out results/ [--tile 256]
+
+Results keep the input file names. Unreadable files are reported and
+skipped. Grayscale inputs are expanded to RGB, RGBA loses its alpha channel,
+16-bit inputs are reduced to 8-bit (see ppgan_ext/datasets/image_io.py).
+"""
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument('-c', '--config-file', required=True)
+    p.add_argument('--weights', required=True, help='.pdparams weights')
+    p.add_argument('--input', nargs='+', required=True,
+                   help='image files, folders or globs')
+    p.add_argument('--out', required=True, help='output folder')
+    p.add_argument('--tile', type=int, default=None,
+                   help='tile size in input pixels (default: config, else '
+                   'whole image)')
+    p.add_argument('--tile-overlap', type=int, default=None)
+    p.add_argument('--device', default='auto')
+    args = p.parse_args(argv)
+
+    import ppgan_ext
+    from ppgan_ext.device import set_device
+    from ppgan_ext.errors import find_user_error
+    try:
+        set_device(args.device)
+        written, skipped = ppgan_ext.predict(
+            args.config_file, args.weights, args.input, args.out,
+            tile=args.tile, tile_overlap=args.tile_overlap)
+    except Exception as e:
+        err = find_user_error(e)
+        if err is None:
+            raise
+        print(f'error: {err}', file=sys.stderr)
+        sys.exit(2)
+    print(f'{len(written)} written to {args.out}, {len(skipped)} skipped')
+    sys.exit(1 if skipped and not written else 0)
+
+
+if __name__ == '__main__':
+    main()
