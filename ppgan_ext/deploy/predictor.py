@@ -112,10 +112,13 @@ class SRPredictor:
                                            h * self.pre_upsample))
         chw = (image.transpose(2, 0, 1).astype(np.float32) - self.mean) \
             / self.std
-        out = tiled_apply(self._run, chw, self.scale, self.tile, self.overlap)
-        out = out * self.std + self.mean
-        return np.clip(np.round(out), 0, 255).astype(np.uint8).transpose(
-            1, 2, 0)
+        out = tiled_apply(self._run, chw, self.scale, self.tile, self.overlap,
+                          post=self._to_uint8)
+        return np.ascontiguousarray(out.transpose(1, 2, 0))
+
+    def _to_uint8(self, chw):
+        return np.clip(np.round(chw * self.std + self.mean), 0,
+                       255).astype(np.uint8)
 
     def predict_file(self, src, dst):
         """Read ``src`` (any format read_image accepts), write ``dst``."""

@@ -16,12 +16,17 @@ def _starts(length, tile):
     return list(range(0, length, tile)) if tile < length else [0]
 
 
-def tiled_apply(fn, image, scale, tile=None, overlap=16):
+def tiled_apply(fn, image, scale, tile=None, overlap=16, post=None):
     """Apply ``fn`` (CHW float32 array -> C'H'W' array, ``H' = scale*H``)
-    to a CHW ``image`` tile by tile; ``tile=None`` runs it whole."""
+    to a CHW ``image`` tile by tile; ``tile=None`` runs it whole.
+
+    ``post`` (e.g. de-normalise to uint8) is applied to each tile's output
+    before it is stored, so the full-size buffer holds the final type.
+    """
+    post = post or (lambda a: a)
     c, h, w = image.shape
     if not tile or (tile >= h and tile >= w):
-        return fn(image)
+        return post(fn(image))
     if tile < 1 or overlap < 0:
         raise ValueError(f'tile must be >= 1 and overlap >= 0, got tile='
                          f'{tile}, overlap={overlap}')
@@ -31,7 +36,7 @@ def tiled_apply(fn, image, scale, tile=None, overlap=16):
             y1, x1 = min(y + tile, h), min(x + tile, w)
             py0, px0 = max(y - overlap, 0), max(x - overlap, 0)
             py1, px1 = min(y1 + overlap, h), min(x1 + overlap, w)
-            piece = fn(np.ascontiguousarray(image[:, py0:py1, px0:px1]))
+            piece = post(fn(np.ascontiguousarray(image[:, py0:py1, px0:px1])))
             if out is None:
                 out = np.zeros((piece.shape[0], h * scale, w * scale),
                                dtype=piece.dtype)

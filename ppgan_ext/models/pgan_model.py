@@ -12,7 +12,8 @@ place (the EMA is re-copied from G, as in the reference) and both optimizers
 are rebuilt over the grown parameter lists with fresh Adam state (also as
 in the reference); they replace the entries of ``model.optimizers``, which
 is the very dict ppgan's Trainer holds, and keep the same lr scheduler
-object. Parameters are created under fixed name prefixes so optimizer state
+object. Parameters and Adam's moment tensors are named under fixed
+prefixes (not paddle's process-global counters), so the optimizer state
 saved in a checkpoint finds its parameters again on ``--resume``.
 
 Loading any state dict into one of the nets first grows all three nets to
@@ -312,6 +313,13 @@ class PGANModel(ExtModelMixin, BaseModel):
         self.nets['generator'] = g
         self.nets['discriminator'] = d
         self.nets['generator_ema'] = make_ema(g)
+        if paddle.distributed.get_world_size() > 1:
+            # ppgan's Trainer wraps every net in paddle.DataParallel, which
+            # refuses a net without trainable parameters. The EMA only ever
+            # runs under no_grad, so marking it trainable changes nothing
+            # else; grow_to freezes the layers it adds.
+            for p in self.nets['generator_ema'].parameters():
+                p.stop_gradient = False
         for name in self.nets:
             layer = self.nets[name]
             object.__setattr__(layer, '_pgan_model', weakref.ref(self))
