@@ -18,7 +18,7 @@ The first row, scale 4x4, is the baseline row for the others. A last row
 gives EMA sampling throughput at the final resolution.
 
 Usage: ``python benchmarks/bench_pgan.py [--batch 16] [--max-res 128]
-[--steps 2] [--device cpu]``
+[--sample-res 128] [--steps 2] [--device cpu]``
 """
 import argparse
 import json
@@ -131,6 +131,8 @@ def main(argv=None):
                    help='timed steps per configuration')
     p.add_argument('--no-warmup-from', type=int, default=64,
                    help='no warm-up step from this resolution on')
+    p.add_argument('--sample-res', type=int, default=None,
+                   help='resolution of the sampling row (default: max-res)')
     p.add_argument('--device', default='cpu')
     p.add_argument('--child', action='store_true', help=argparse.SUPPRESS)
     p.add_argument('--scale', type=int, default=0, help=argparse.SUPPRESS)
@@ -140,7 +142,9 @@ def main(argv=None):
     if args.child:
         return _child(args)
 
-    max_scale = [4 * 2**s for s in range(len(DEPTHS))].index(args.max_res)
+    sides = [4 * 2**s for s in range(len(DEPTHS))]
+    max_scale = sides.index(args.max_res)
+    sample_scale = sides.index(args.sample_res or args.max_res)
     print(f'PGAN (CelebA-128 networks), batch {args.batch}, {args.steps} '
           f'timed step(s), device {args.device}')
     head = (f"{'scale':>12} {'G params':>10} {'D params':>10} "
@@ -156,7 +160,7 @@ def main(argv=None):
         print(f"{label:>12} {r['params_g']:>10,} {r['params_d']:>10,} "
               f"{r['d_s']:>9.3f} {r['d_nogp_s']:>10.3f} {r['g_s']:>9.3f} "
               f"{ips:>11.1f} {r['rss_mb']:>11.0f}", flush=True)
-    r = _run(args, max_scale, 'sample', False)
+    r = _run(args, sample_scale, 'sample', False)
     print(f"sampling {r['res']}x{r['res']} (EMA G, no grad): "
           f"{args.batch / r['sample_s']:.1f} images/s "
           f"({r['sample_s']:.3f} s per batch of {args.batch}), peak RSS "

@@ -46,7 +46,9 @@ def apply_overrides(cfg, options, new_keys=('amp', )):
     """Apply ``key.sub.0.leaf=value`` strings to ``cfg`` in place.
 
     Keys under a top-level section listed in ``new_keys`` may be created
-    (that section validates itself); any other missing key is an error.
+    (that section validates itself), and so may a new argument of a
+    ``{name: ...}`` component (``config_check`` matches it against the
+    class); any other missing key is an error.
     """
     for opt in options or []:
         if '=' not in opt:
@@ -66,7 +68,10 @@ def apply_overrides(cfg, options, new_keys=('amp', )):
                 part = int(part)
             elif isinstance(node, dict):
                 if part not in node:
-                    if parts[0] not in new_keys:
+                    # a new argument of a {name: ...} component is allowed:
+                    # config_check then matches it against the class
+                    if not (last and 'name' in node) and \
+                            parts[0] not in new_keys:
                         raise ConfigError(
                             f"override '{key}': no key '{part}' at {where} "
                             f'(keys there: {sorted(node)})')

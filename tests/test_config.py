@@ -25,7 +25,7 @@ def test_amp_section_may_be_created():
 
 
 @pytest.mark.parametrize('opt, message', [
-    ('model.generator.res_depht=4', r"no key 'res_depht' at model.generator"),
+    ('dataset.trian.batch_size=2', r"no key 'trian' at dataset"),
     ('totl_iters=3', r"no key 'totl_iters' at <top level>"),
     ('dataset.train.preprocess.9.key=x', r"'9' is not an index of the 3-item"),
     ('total_iters.x=1', r'total_iters is a int'),

@@ -38,7 +38,7 @@ def lfw_faces():
 
 
 def build_demo_faces(root='data', force=False, log=print):
-    """Write ``<root>/demo_faces_lfw`` unless already built; returns its path."""
+    """Write ``<root>/demo_faces_lfw`` unless already built; return it."""
     out = os.path.join(root, 'demo_faces_lfw')
     recipe = {'source': 'skimage.data.lfw_subset', 'faces': NUM_FACES,
               'version': 1}
@@ -55,7 +55,8 @@ def build_demo_faces(root='data', force=False, log=print):
     os.makedirs(root, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=root) as tmp:
         for i, face in enumerate(faces):
-            write_image(os.path.join(tmp, f'face_{i:03d}.png'), face[..., None])
+            write_image(os.path.join(tmp, f'face_{i:03d}.png'),
+                        face[..., None])
         with open(os.path.join(tmp, _STAMP), 'w') as f:
             json.dump(recipe, f)
         shutil.rmtree(out, ignore_errors=True)

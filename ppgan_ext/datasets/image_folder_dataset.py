@@ -29,7 +29,7 @@ __all__ = ['ImageFolderDataset', 'list_images_recursive', 'center_crop',
 
 
 def list_images_recursive(folder):
-    """Sorted image paths anywhere under ``folder`` (hidden entries skipped)."""
+    """Sorted image paths anywhere under ``folder`` (hidden ones skipped)."""
     folder = os.fspath(folder)
     if not os.path.isdir(folder):
         raise DatasetError(f'image folder {folder}: no such folder')
@@ -47,7 +47,9 @@ def list_images_recursive(folder):
 
 def center_crop(img, crop_size):
     """The central ``crop_size`` (int or (h, w)) window of an HWC image."""
-    ch, cw = (crop_size, crop_size) if isinstance(crop_size, int) else crop_size
+    if isinstance(crop_size, int):
+        crop_size = (crop_size, crop_size)
+    ch, cw = crop_size
     h, w = img.shape[:2]
     if ch > h or cw > w:
         raise ValueError(f'crop {ch}x{cw} is larger than the image {h}x{w}')

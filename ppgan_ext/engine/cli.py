@@ -59,10 +59,12 @@ def main(argv=None):
 
     from ..amp import Amp
     from ..config import load_config
+    from ..config_check import validate_config
     from ..device import set_device
     from .trainer import ExtTrainer
 
     cfg = load_config(args.config_file, args.opt)
+    validate_config(cfg, args.config_file)
     if args.val_interval is not None and cfg.get('validate') is not None:
         cfg.validate['interval'] = args.val_interval
     amp_cfg = dict(cfg.get('amp') or {})

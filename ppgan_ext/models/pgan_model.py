@@ -308,8 +308,8 @@ class PGANModel(ExtModelMixin, BaseModel):
                 self._start_cfg(discriminator, 'discriminator'))
         if getattr(d, 'in_channels', 3) != getattr(g, 'out_channels', 3):
             raise ConfigError(
-                f'model.discriminator.in_channels ({d.in_channels}) must equal '
-                f'model.generator.out_channels ({g.out_channels})')
+                f'model.discriminator.in_channels ({d.in_channels}) must '
+                f'equal model.generator.out_channels ({g.out_channels})')
         self.nets['generator'] = g
         self.nets['discriminator'] = d
         self.nets['generator_ema'] = make_ema(g)
@@ -336,7 +336,7 @@ class PGANModel(ExtModelMixin, BaseModel):
         self._eval_batch = 0
         self.real = None
 
-    # -- construction helpers --------------------------------------------
+    # -- construction helpers -------------------------------------------------
     def _start_cfg(self, net_cfg, key):
         cfg = dict(net_cfg or {})
         if 'name' not in cfg:
@@ -377,7 +377,7 @@ class PGANModel(ExtModelMixin, BaseModel):
     def final_resolution(self):
         return 4 * 2**(len(self.depth_scales) - 1)
 
-    # -- optimizers --------------------------------------------------------
+    # -- optimizers -----------------------------------------------------------
     def setup_optimizers(self, lr, cfg):
         """ppgan's optimizer section: one optimizer for ``generator`` and one
         for ``discriminator`` (``net_names``); remembered for rebuilding."""
@@ -420,7 +420,7 @@ class PGANModel(ExtModelMixin, BaseModel):
     def _optimizer(self, net_name):
         return self.optimizers[self._optim_roles[net_name]]
 
-    # -- growing -------------------------------------------------------------
+    # -- growing --------------------------------------------------------------
     def grow_to(self, scale):
         """Add scales to G, D and the EMA until they reach ``scale``.
 
@@ -482,7 +482,7 @@ class PGANModel(ExtModelMixin, BaseModel):
             net.set_alpha(alpha)
         self.alpha = alpha
 
-    # -- schedule state --------------------------------------------------------
+    # -- schedule state -------------------------------------------------------
     def extra_state(self):
         return {'scale': int(self.scale), 'alpha': float(self.alpha),
                 'iter_in_scale': int(self.iter_in_scale),
@@ -507,7 +507,7 @@ class PGANModel(ExtModelMixin, BaseModel):
         self.set_alpha(alpha)
         self.iter_in_scale = local
 
-    # -- data ------------------------------------------------------------------
+    # -- data -----------------------------------------------------------------
     def setup_input(self, input):
         self.real = paddle.to_tensor(input['img']) if not isinstance(
             input['img'], paddle.Tensor) else input['img']
@@ -534,7 +534,7 @@ class PGANModel(ExtModelMixin, BaseModel):
             self.fake = self.generator_ema(self._latents(self.real.shape[0]))
         return self.fake
 
-    # -- training ----------------------------------------------------------------
+    # -- training -------------------------------------------------------------
     def _all_reduce_grads(self, net):
         if paddle.distributed.get_world_size() > 1:
             from paddle.distributed.fleet.utils.hybrid_parallel_util import \
@@ -607,7 +607,7 @@ class PGANModel(ExtModelMixin, BaseModel):
         self.visual_items['real'] = real
         self.visual_items['fake'] = fake.detach()
 
-    # -- evaluation --------------------------------------------------------------
+    # -- evaluation -----------------------------------------------------------
     def sample(self, num, seed):
         """``num`` EMA-generator images (NCHW, [-1, 1]) from latents drawn
         with numpy ``seed`` (independent of Paddle's RNG state)."""
