@@ -174,7 +174,7 @@ def main(argv=None):
         model, task = describe(row)
         params = f'{r["params"]:,}' if r['params'] else '-'
         print(f'{model:22s} {task:30s} {params:>11s} {len(r["times"]):5d} '
-              f'{mean:9.3f} {r["images"] / mean:9.2f} '
+              f'{mean:9.3f} {r["images"] / mean:9.3g} '
               f'{r["peak_rss_mb"]:11.0f}', flush=True)
     print(f'# load average {os.getloadavg()[0]:.2f} at end')
 

@@ -123,19 +123,17 @@ def test_evaluate_only_accepts_converted_file(tmp_path):
     assert all(math.isfinite(v) for v in trainer.last_metrics.values())
 
 
-def test_bias_rescaling_moves_official_weights_to_unit_range(tmp_path):
-    """docs/rdn.md recipe: the authors' RDN works on 0..255 pixels; dividing
-    every bias of the converted file by 255 gives exactly the same network
-    on 0..1 pixels (RDN is positively homogeneous apart from its biases):
-    f'(x / 255) = f(x) / 255."""
+def test_rgb_range_255_runs_the_authors_weights_on_unit_range(tmp_path):
+    """The authors' RDN works on 0..255 pixels; built with rgb_range=255
+    (the paper configs' setting) it takes and returns 0..1 images:
+    net(x / 255) * 255 equals the reference output for input x."""
     dst = tmp_path / 'official_x2.pdparams'
     convert('tiny_rdn_official_x2', dst)
     state = load_checkpoint(str(dst))['generator']
-    rescaled = {k: (v / 255.0 if k.endswith('.bias') else v)
-                for k, v in state.items()}
-    cfg = load_config(CONFIG, generator_overrides('tiny_rdn_official_x2'))
+    cfg = load_config(CONFIG, generator_overrides('tiny_rdn_official_x2') +
+                      ['model.generator.rgb_range=255'])
     net = build_generator(dict(cfg.model.generator))
-    net.set_state_dict({k: paddle.to_tensor(v) for k, v in rescaled.items()})
+    net.set_state_dict({k: paddle.to_tensor(v) for k, v in state.items()})
     net.eval()
     case, _, x, y = load_case('tiny_rdn_official_x2')
     with paddle.no_grad():

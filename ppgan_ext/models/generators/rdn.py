@@ -103,6 +103,10 @@ class RDN(nn.Layer):
             num_features=W, growth_rate=W, num_blocks=3,
             num_layers=rdb_number, scale=upscale_factor, upsampler='seed')``
             with W its hard-coded width 64 (its ``growth_rate`` is unused).
+        rgb_range: pixel range the weights were trained for. Inputs and
+            outputs are always in 0..1; with ``rgb_range=255`` they are
+            scaled by 255 around the network, which is how the authors'
+            EDSR-PyTorch RDN_BIX2/3/4 weights (``--rgb_range 255``) run.
     """
 
     def __init__(self,
@@ -114,7 +118,8 @@ class RDN(nn.Layer):
                  growth_rate=64,
                  scale=4,
                  kernel_size=3,
-                 upsampler='official'):
+                 upsampler='official',
+                 rgb_range=1.0):
         super().__init__()
         for name, value in (('in_channels', in_channels),
                             ('out_channels', out_channels),
@@ -133,8 +138,11 @@ class RDN(nn.Layer):
         if upsampler not in UPSAMPLERS:
             raise ValueError(f'RDN: upsampler={upsampler!r} is not supported; '
                              f'choose one of {UPSAMPLERS}')
+        if not rgb_range or rgb_range <= 0:
+            raise ValueError(f'RDN: rgb_range={rgb_range!r} must be > 0')
         self.scale = scale
         self.upsampler_layout = upsampler
+        self.rgb_range = float(rgb_range)
 
         self.sfe1 = _conv(in_channels, num_features, kernel_size)
         self.sfe2 = _conv(num_features, num_features, kernel_size)
@@ -149,6 +157,8 @@ class RDN(nn.Layer):
         self.out_conv = _conv(growth_rate, out_channels, kernel_size)
 
     def forward(self, x):
+        if self.rgb_range != 1.0:
+            x = x * self.rgb_range
         shallow = self.sfe1(x)
         h = self.sfe2(shallow)
         block_outputs = []
@@ -156,4 +166,7 @@ class RDN(nn.Layer):
             h = block(h)
             block_outputs.append(h)
         h = self.gff_3x3(self.gff_1x1(paddle.concat(block_outputs, axis=1)))
-        return self.out_conv(self.upsampler(h + shallow))
+        out = self.out_conv(self.upsampler(h + shallow))
+        if self.rgb_range != 1.0:
+            out = out / self.rgb_range
+        return out
