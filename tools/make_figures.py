@@ -1,0 +1,124 @@
+"""Pictures for people, made from the project's own outputs.
+
+  # LR / bicubic / model / HR side by side on a held-out photo
+  python tools/make_figures.py sr-compare -c configs/rdn_x2_demo.yaml \
+      --weights W.pdparams --hr data/demo_sr/test/chelsea.png \
+      --lr data/demo_sr/test_X2/chelsea.png --out docs.assets/rdn_x2_chelsea.png
+
+  # training curve(s) from a run's log.txt
+  python tools/make_figures.py curve --log RUN/log.txt --out docs.assets/curve.png
+"""
+import argparse
+import os
+import re
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def _label(img, text):
+    import cv2
+    out = img.copy()
+    cv2.rectangle(out, (0, 0), (8 + 9 * len(text), 22), (0, 0, 0), -1)
+    cv2.putText(out, text, (4, 16), cv2.FONT_HERSHEY_SIMPLEX, 0.5,
+                (255, 255, 255), 1, cv2.LINE_AA)
+    return out
+
+
+def sr_compare(args):
+    import ppgan_ext  # noqa: F401
+    from ppgan.metrics.psnr_ssim import calculate_psnr
+    from ppgan_ext.datasets.degradations import bicubic_resize
+    from ppgan_ext.datasets.image_io import read_image
+    from ppgan_ext.datasets.pairs_writer import write_image
+    from ppgan_ext.deploy.predictor import SRPredictor
+    hr, lr = read_image(args.hr), read_image(args.lr)
+    h, w = hr.shape[:2]
+    pred = SRPredictor(args.config_file, args.weights)
+    sr = pred.predict(lr)
+    bic = bicubic_resize(lr, (w, h))
+    near = np.repeat(np.repeat(lr, h // lr.shape[0], 0), w // lr.shape[1], 1)
+    border = pred.scale if pred.scale > 1 else 4
+    p_bic = calculate_psnr(bic, hr, border, test_y_channel=True)
+    p_sr = calculate_psnr(sr, hr, border, test_y_channel=True)
+    crop = args.crop
+    if crop:
+        y, x, s = crop
+        near, bic, sr, hr_c = (a[y:y + s, x:x + s] for a in (near, bic, sr, hr))
+    else:
+        hr_c = hr
+    name = args.name or os.path.splitext(os.path.basename(
+        args.config_file))[0]
+    panels = [_label(near, 'LR'), _label(bic, f'bicubic {p_bic:.2f} dB'),
+              _label(sr, f'{name} {p_sr:.2f} dB'), _label(hr_c, 'HR')]
+    if args.zoom > 1:
+        panels = [np.repeat(np.repeat(p, args.zoom, 0), args.zoom, 1)
+                  for p in panels]
+    write_image(args.out, np.concatenate(panels, axis=1))
+    print(f'{args.out}: bicubic {p_bic:.3f} dB, {name} {p_sr:.3f} dB '
+          '(PSNR-Y, whole image)')
+
+
+def curve(args):
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    pattern = re.compile(r'Iter: (\d+)/\d+ .*?lr: [\d.e+-]+ (.*?) batch_cost')
+    series = {}
+    for line in open(args.log):
+        m = pattern.search(line)
+        if not m:
+            continue
+        it = int(m.group(1))
+        for k, v in re.findall(r'(\w+): ([-\d.]+)', m.group(2)):
+            series.setdefault(k, []).append((it, float(v)))
+    metrics = re.findall(r'Metric (\w+): ([-\d.]+)', open(args.log).read())
+    if not series:
+        raise SystemExit(f'{args.log}: no "Iter:" loss lines found')
+    fig, axes = plt.subplots(1, 2 if metrics else 1, figsize=(10, 3.5),
+                             squeeze=False)
+    for k, pts in series.items():
+        axes[0, 0].plot(*zip(*pts), label=k)
+    axes[0, 0].set_xlabel('iteration')
+    axes[0, 0].set_title('training losses')
+    axes[0, 0].legend()
+    if metrics:
+        by_name = {}
+        for k, v in metrics:
+            by_name.setdefault(k, []).append(float(v))
+        for k, vals in by_name.items():
+            axes[0, 1].plot(range(1, len(vals) + 1), vals, marker='o', label=k)
+        axes[0, 1].set_xlabel('validation round')
+        axes[0, 1].set_title('validation metrics')
+        axes[0, 1].legend()
+    fig.tight_layout()
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    fig.savefig(args.out, dpi=90)
+    print(f'{args.out}: {sum(len(v) for v in series.values())} points')
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawTextHelpFormatter)
+    sub = p.add_subparsers(dest='cmd', required=True)
+    s = sub.add_parser('sr-compare')
+    s.add_argument('-c', '--config-file', required=True)
+    s.add_argument('--weights', required=True)
+    s.add_argument('--hr', required=True)
+    s.add_argument('--lr', required=True)
+    s.add_argument('--out', required=True)
+    s.add_argument('--name', default=None)
+    s.add_argument('--crop', type=int, nargs=3, default=None,
+                   metavar=('Y', 'X', 'SIZE'), help='HR-pixel crop to show')
+    s.add_argument('--zoom', type=int, default=1)
+    c = sub.add_parser('curve')
+    c.add_argument('--log', required=True)
+    c.add_argument('--out', required=True)
+    args = p.parse_args(argv)
+    {'sr-compare': sr_compare, 'curve': curve}[args.cmd](args)
+
+
+if __name__ == '__main__':
+    main()
