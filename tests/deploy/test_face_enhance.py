@@ -1,28 +1,12 @@
 """Whole-photo face enhancement: faces found, restored region blended in,
 everything else untouched."""
 import numpy as np
-import paddle
 import skimage.data
 
 import ppgan_ext  # noqa: F401
-from ppgan.models.generators.builder import GENERATORS
 from ppgan_ext.deploy.face_enhance import FaceEnhancer, feather_mask
 from ppgan_ext.engine.checkpoint import save_checkpoint
-from ppgan_ext.registry import register
-from tests.deploy.test_predictor import write_config
-
-
-@register(GENERATORS)
-class InvertFacesForTests(paddle.nn.Layer):
-    """Same-size 'restorer' that inverts its input: makes changes visible."""
-
-    def __init__(self, in_size=32):
-        super().__init__()
-        self.in_size = in_size
-        self.probe = paddle.nn.Conv2D(3, 3, 1)
-
-    def forward(self, x):
-        return -x
+from tests.predictor_fakes import InvertFacesForTests, write_config
 
 
 def test_feather_mask_shape_and_ramp():

@@ -5,42 +5,15 @@ import cv2
 import numpy as np
 import paddle
 import pytest
-import yaml
 
 import ppgan_ext
-from ppgan.models.generators.builder import GENERATORS
 from ppgan_ext.deploy.predictor import SRPredictor
 from ppgan_ext.deploy.tiling import tiled_apply
 from ppgan_ext.engine.checkpoint import save_checkpoint
 from ppgan_ext.models.generators.rdn import RDN
-from ppgan_ext.models.ops import upsample_nearest
-from ppgan_ext.registry import register
 from tests.bad_images import good_rgb, write_kind
+from tests.predictor_fakes import NearestX2ForTests, write_config
 from tools import inference
-
-
-@register(GENERATORS)
-class NearestX2ForTests(paddle.nn.Layer):
-    """Parameter-free x2 nearest up-sampler: output pixels = input pixels."""
-
-    def __init__(self):
-        super().__init__()
-        self.probe = paddle.nn.Conv2D(3, 3, 1)  # for the channel count
-
-    def forward(self, x):
-        return upsample_nearest(x, 2)
-
-
-def write_config(tmp_path, generator, mean=0.0, std=255.0):
-    cfg = {'model': {'name': 'ExtSRModel', 'generator': generator},
-           'dataset': {'test': {'preprocess': [{'name': 'Transforms',
-                                                'pipeline': [{
-                                                    'name': 'Normalize',
-                                                    'mean': [mean] * 3,
-                                                    'std': [std] * 3}]}]}}}
-    path = tmp_path / 'cfg.yaml'
-    path.write_text(yaml.safe_dump(cfg))
-    return str(path)
 
 
 def test_tiled_equals_untiled_for_rdn():
