@@ -6,6 +6,7 @@ tools print it as one line instead of a traceback.
 from .amp import AmpError
 from .config import ConfigError
 from .convert import CheckpointError, ConversionError
+from .datasets.face_detect import FaceDetectorError
 from .datasets.image_io import ImageReadError
 from .datasets.sr_folder_dataset import DatasetError
 from .device import DeviceError
@@ -14,7 +15,7 @@ from .models.criterions.local_perceptual_loss import VGGWeightsError
 from .registry import RegistrationError
 
 USER_ERRORS = (AmpError, ConfigError, CheckpointError, ConversionError,
-               ImageReadError, DatasetError, DeviceError,
+               ImageReadError, DatasetError, DeviceError, FaceDetectorError,
                CheckpointLoadError, RegistrationError, VGGWeightsError)
 
 
