@@ -3,6 +3,9 @@
 Each is raised before work is lost and names the file or key at fault; the
 tools print it as one line instead of a traceback.
 """
+import contextlib
+import sys
+
 from .amp import AmpError
 from .config import ConfigError
 from .convert import CheckpointError, ConversionError
@@ -28,3 +31,18 @@ def find_user_error(exc):
         seen.add(id(exc))
         exc = exc.__cause__ or exc.__context__
     return None
+
+
+@contextlib.contextmanager
+def exit_on_user_error(also=()):
+    """For command-line tools: one of our errors (or of ``also``) anywhere in
+    the exception chain is printed as ``error: ...`` and exits with code 2;
+    anything else propagates with its traceback."""
+    try:
+        yield
+    except Exception as e:
+        err = e if isinstance(e, tuple(also)) else find_user_error(e)
+        if err is None:
+            raise
+        print(f'error: {err}', file=sys.stderr)
+        sys.exit(2)

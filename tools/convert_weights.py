@@ -32,14 +32,11 @@ def main(argv=None):
     import ppgan_ext  # noqa: F401
     from ppgan_ext.config import load_config
     from ppgan_ext.convert.tool import convert_checkpoint
-    from ppgan_ext.errors import USER_ERRORS
-    try:
+    from ppgan_ext.errors import exit_on_user_error
+    with exit_on_user_error(also=(KeyError, )):
         cfg = load_config(args.config_file, args.opt)
         convert_checkpoint(cfg, args.src, args.dst, args.net, args.key,
                            args.allow_module_pickle)
-    except (KeyError, *USER_ERRORS) as e:
-        print(f'error: {e}', file=sys.stderr)
-        sys.exit(2)
 
 
 if __name__ == '__main__':

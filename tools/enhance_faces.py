@@ -35,19 +35,13 @@ def main(argv=None):
     from ppgan_ext.deploy.face_enhance import FaceEnhancer
     from ppgan_ext.deploy.predictor import expand_inputs
     from ppgan_ext.device import set_device
-    from ppgan_ext.errors import find_user_error
-    try:
+    from ppgan_ext.errors import exit_on_user_error
+    with exit_on_user_error():
         set_device(args.device)
         enhancer = FaceEnhancer(args.config_file, args.weights,
                                 FaceDetector(min_face=args.min_face),
                                 margin=args.margin)
         files = expand_inputs(args.input)
-    except Exception as e:
-        err = find_user_error(e)
-        if err is None:
-            raise
-        print(f'error: {err}', file=sys.stderr)
-        sys.exit(2)
     done = skipped = 0
     for src in files:
         try:

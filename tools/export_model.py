@@ -37,16 +37,10 @@ def main(argv=None):
     from ppgan_ext.deploy.export import (check_export, export_generator,
                                          sample_input)
     from ppgan_ext.deploy.predictor import SRPredictor
-    from ppgan_ext.errors import find_user_error
-    try:
+    from ppgan_ext.errors import exit_on_user_error
+    with exit_on_user_error():
         cfg = load_config(args.config_file, args.opt)
         net = SRPredictor(cfg, args.load).net
-    except Exception as e:
-        err = find_user_error(e)
-        if err is None:
-            raise
-        print(f'error: {err}', file=sys.stderr)
-        sys.exit(2)
     name = os.path.splitext(os.path.basename(args.config_file))[0]
     prefix = export_generator(net, os.path.join(args.out, name))
     size = args.size or getattr(net, 'in_size', None) or 32

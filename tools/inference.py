@@ -31,18 +31,12 @@ def main(argv=None):
 
     import ppgan_ext
     from ppgan_ext.device import set_device
-    from ppgan_ext.errors import find_user_error
-    try:
+    from ppgan_ext.errors import exit_on_user_error
+    with exit_on_user_error():
         set_device(args.device)
         written, skipped = ppgan_ext.predict(
             args.config_file, args.weights, args.input, args.out,
             tile=args.tile, tile_overlap=args.tile_overlap)
-    except Exception as e:
-        err = find_user_error(e)
-        if err is None:
-            raise
-        print(f'error: {err}', file=sys.stderr)
-        sys.exit(2)
     print(f'{len(written)} written to {args.out}, {len(skipped)} skipped')
     sys.exit(1 if skipped and not written else 0)
 

@@ -38,15 +38,12 @@ def main(argv=None):
     args = p.parse_args(argv)
 
     from ppgan_ext.datasets.pairs_writer import write_pairs
-    from ppgan_ext.errors import USER_ERRORS
+    from ppgan_ext.errors import exit_on_user_error
     kwargs = ({'kernel_size': args.kernel_size, 'sigma': args.sigma}
               if args.degradation == 'blur' else {})
-    try:
+    with exit_on_user_error(also=(ValueError, )):
         report = write_pairs(args.hr, args.out, args.split, args.scales,
                              args.degradation, **kwargs)
-    except (ValueError, *USER_ERRORS) as e:
-        print(f'error: {e}', file=sys.stderr)
-        sys.exit(2)
     print(f'{os.path.join(args.out, args.split)}: {report.summary()}; '
           'pairs checked')
     if not any(report.written.values()):

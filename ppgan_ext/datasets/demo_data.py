@@ -8,13 +8,13 @@ Nothing is downloaded: scikit-image ships these photos inside its wheel.
     test   -- held-out photos never tiled into train: astronaut (a face,
               288x288) and chelsea (the cat, 300x444).
 """
-import json
 import os
 import shutil
 import tempfile
 
 import numpy as np
 
+from .build_stamp import is_built, write_stamp
 from .degradations import bicubic_resize
 from .pairs_writer import write_image, write_pairs
 
@@ -25,7 +25,6 @@ TILE = 192
 TRAIN_PHOTOS = ('coffee', 'rocket', 'immunohistochemistry',
                 'hubble_deep_field', 'retina', 'motorcycle_left')
 TEST_PHOTOS = {'astronaut': (288, 288), 'chelsea': None}
-_STAMP = 'demo_data.json'
 
 
 def _photo(name):
@@ -49,20 +48,13 @@ def _tiles(img, tile):
             yield y // tile, x // tile, img[y:y + tile, x:x + tile]
 
 
-def _is_built(out, recipe):
-    try:
-        with open(os.path.join(out, _STAMP)) as f:
-            return json.load(f) == recipe
-    except (OSError, ValueError):
-        return False
-
 
 def build_demo_sr(root='data', force=False, log=print):
     """Build ``<root>/demo_sr`` unless it is already there; returns its path."""
     out = os.path.join(root, 'demo_sr')
     recipe = {'train': list(TRAIN_PHOTOS), 'test': sorted(TEST_PHOTOS),
               'tile': TILE, 'scales': list(DEMO_SR_SCALES), 'version': 1}
-    if not force and _is_built(out, recipe):
+    if not force and is_built(out, recipe):
         log(f'{out}: already built')
         return out
     shutil.rmtree(out, ignore_errors=True)
@@ -79,6 +71,5 @@ def build_demo_sr(root='data', force=False, log=print):
         for split, hr in (('train', train_hr), ('test', test_hr)):
             report = write_pairs(hr, out, split, DEMO_SR_SCALES, log=log)
             log(f'{out}/{split}: {report.summary()}')
-    with open(os.path.join(out, _STAMP), 'w') as f:
-        json.dump(recipe, f)
+    write_stamp(out, recipe)
     return out

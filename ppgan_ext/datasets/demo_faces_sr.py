@@ -16,13 +16,13 @@ Built from what scikit-image ships (nothing is downloaded):
 Folders: ``train`` and ``test`` (128x128 HR faces) and ``test_LR`` (their
 16x16 bicubic LR versions, for evaluating on LR inputs).
 """
-import json
 import os
 import shutil
 import tempfile
 
 import numpy as np
 
+from .build_stamp import is_built, write_stamp
 from .degradations import bicubic_resize
 from .face_detect import FaceBox, FaceDetector, crop_face
 from .image_io import read_image
@@ -35,7 +35,6 @@ N_LFW_FACES, N_TRAIN_LFW = 100, 90
 # Where FaceDetector (scikit-image LBP backend) finds the astronaut's face;
 # used if another backend misses it, so the demo data never changes.
 ASTRONAUT_BOX = FaceBox(top=64, left=175, size=99)
-_STAMP = 'demo_faces.json'
 
 
 def _astronaut_face(log):
@@ -60,13 +59,6 @@ def _lfw_faces():
         yield i, np.repeat(up, 3, axis=2)
 
 
-def _is_built(out, recipe):
-    try:
-        with open(os.path.join(out, _STAMP)) as f:
-            return json.load(f) == recipe
-    except (OSError, ValueError):
-        return False
-
 
 def build_demo_faces(root='data', force=False, log=print):
     """Build ``<root>/demo_faces`` unless it is already there; returns it."""
@@ -74,7 +66,7 @@ def build_demo_faces(root='data', force=False, log=print):
     recipe = {'lfw_faces': N_LFW_FACES, 'lfw_train': N_TRAIN_LFW,
               'size': FACE_SIZE, 'lr_size': LR_SIZE, 'test_photo':
               'astronaut', 'version': 1}
-    if not force and _is_built(out, recipe):
+    if not force and is_built(out, recipe):
         log(f'{out}: already built')
         return out
     with tempfile.TemporaryDirectory(dir=root if os.path.isdir(root)
@@ -91,8 +83,7 @@ def build_demo_faces(root='data', force=False, log=print):
             hr = read_image(os.path.join(tmp, 'test', name))
             write_image(os.path.join(tmp, 'test_LR', name),
                         bicubic_resize(hr, (LR_SIZE, LR_SIZE)))
-        with open(os.path.join(tmp, _STAMP), 'w') as f:
-            json.dump(recipe, f)
+        write_stamp(tmp, recipe)
         shutil.rmtree(out, ignore_errors=True)
         os.makedirs(root, exist_ok=True)
         shutil.move(tmp, out)

@@ -7,7 +7,6 @@ The flags ppgan's ``parse_args`` has (``-c/--config-file``, ``--resume``,
 """
 import argparse
 import logging
-import sys
 
 __all__ = ['build_parser', 'main']
 
@@ -108,12 +107,6 @@ def run(argv=None):
     ppgan's builders re-raise constructor failures as other exception types,
     so the whole cause/context chain is searched for one of ours.
     """
-    from ..errors import find_user_error
-    try:
+    from ..errors import exit_on_user_error
+    with exit_on_user_error():
         main(argv)
-    except Exception as e:
-        user_error = find_user_error(e)
-        if user_error is None:
-            raise
-        print(f'error: {user_error}', file=sys.stderr)
-        sys.exit(2)
