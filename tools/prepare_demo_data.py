@@ -1,4 +1,5 @@
-"""Build the embedded demo datasets under data/ (data/demo_sr, data/demo_faces)
+"""Build the embedded demo datasets under data/ (data/demo_sr,
+data/demo_faces, data/demo_faces_lfw)
 from the photos and faces scikit-image ships."""
 import argparse
 import os
@@ -7,6 +8,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from ppgan_ext.datasets.demo_data import build_demo_sr  # noqa: E402
+from ppgan_ext.datasets.demo_faces_lfw import build_demo_faces_lfw  # noqa: E402
 from ppgan_ext.datasets.demo_faces_sr import build_demo_faces  # noqa: E402
 
 
@@ -17,6 +19,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     build_demo_sr(args.root, force=args.force)
     build_demo_faces(args.root, force=args.force)
+    build_demo_faces_lfw(args.root, force=args.force)
 
 
 if __name__ == '__main__':

@@ -23,6 +23,7 @@ import tempfile
 import numpy as np
 
 from .build_stamp import is_built, write_stamp
+from .demo_faces_lfw import lfw_faces
 from .degradations import bicubic_resize
 from .face_detect import FaceBox, FaceDetector, crop_face
 from .image_io import read_image
@@ -51,10 +52,7 @@ def _astronaut_face(log):
 
 
 def _lfw_faces():
-    import skimage.data
-    faces = skimage.data.lfw_subset()[:N_LFW_FACES]
-    for i, face in enumerate(faces):
-        grey = np.clip(np.round(face * 255.0), 0, 255).astype(np.uint8)
+    for i, grey in enumerate(lfw_faces()[:N_LFW_FACES]):
         up = bicubic_resize(grey[..., None], (FACE_SIZE, FACE_SIZE))
         yield i, np.repeat(up, 3, axis=2)
 

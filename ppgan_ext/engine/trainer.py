@@ -42,6 +42,7 @@ class ExtTrainer(Trainer):
             # one log file and every scalar appears once per rank.
             cfg['enable_visualdl'] = False
         super().__init__(cfg)
+        self.model.output_dir = self.output_dir
         self.amp = amp or Amp()
         self.last_metrics = {}
         if self.amp.enabled and not getattr(self.model, 'supports_amp',
@@ -54,6 +55,20 @@ class ExtTrainer(Trainer):
         self._tell_model_the_iteration()
         if cfg.is_train and self.amp.level == 'O2':
             self.amp.decorate(self.model.nets, self.optimizers)
+
+    def distributed_data_parallel(self):
+        # ppgan wraps every net in paddle.DataParallel, which refuses nets
+        # with nothing to train (EMA copies). Models that all-reduce their
+        # own gradients (``handles_distributed``, e.g. PGAN whose growing
+        # layers a DataParallel reducer cannot follow) are left unwrapped.
+        paddle.distributed.init_parallel_env()
+        if getattr(self.model, 'handles_distributed', False):
+            return
+        unused = self.cfg.get('find_unused_parameters', False)
+        for name, net in self.model.nets.items():
+            if any(not p.stop_gradient for p in net.parameters()):
+                self.model.nets[name] = paddle.DataParallel(
+                    net, find_unused_parameters=unused)
 
     def _tell_model_the_iteration(self):
         # ppgan's loop calls model.train_iter(optimizers) without the

@@ -265,6 +265,7 @@ class PGANModel(ExtModelMixin, BaseModel):
     """
 
     ema_nets = {'generator_ema': 'generator'}
+    handles_distributed = True  # ExtTrainer: no DataParallel wrapping
 
     def __init__(self, generator, discriminator, depth_scales,
                  max_iter_at_scale, alpha_n_jumps=600, alpha_size_jumps=32,
@@ -313,13 +314,6 @@ class PGANModel(ExtModelMixin, BaseModel):
         self.nets['generator'] = g
         self.nets['discriminator'] = d
         self.nets['generator_ema'] = make_ema(g)
-        if paddle.distributed.get_world_size() > 1:
-            # ppgan's Trainer wraps every net in paddle.DataParallel, which
-            # refuses a net without trainable parameters. The EMA only ever
-            # runs under no_grad, so marking it trainable changes nothing
-            # else; grow_to freezes the layers it adds.
-            for p in self.nets['generator_ema'].parameters():
-                p.stop_gradient = False
         for name in self.nets:
             layer = self.nets[name]
             object.__setattr__(layer, '_pgan_model', weakref.ref(self))
@@ -620,11 +614,9 @@ class PGANModel(ExtModelMixin, BaseModel):
 
     def sample_dir(self):
         """Where evaluation writes its images: the Trainer's output_dir
-        (``self.output_dir`` when the Trainer sets it), in a ``samples_iter_N``
+        (ExtTrainer sets ``model.output_dir``), in a ``samples_iter_N``
         sub-folder during training."""
-        root = getattr(self, 'output_dir', None) or _caller_output_dir(self)
-        if root is None:
-            root = 'output_dir'
+        root = getattr(self, 'output_dir', None) or 'output_dir'
         if self._trained:
             return os.path.join(root, f'samples_iter_'
                                 f'{int(getattr(self, "current_iter", 0))}')
@@ -674,20 +666,3 @@ def _min_side(metric):
     if name == 'MSSSIMDiversity':
         return 11
     return 1
-
-
-def _caller_output_dir(model):
-    """``output_dir`` of the ppgan Trainer evaluating ``model``, found on the
-    call stack (used when the Trainer did not set ``model.output_dir``)."""
-    import inspect
-    frame = inspect.currentframe()
-    try:
-        while frame is not None:
-            owner = frame.f_locals.get('self')
-            if getattr(owner, 'model', None) is model and isinstance(
-                    getattr(owner, 'output_dir', None), str):
-                return owner.output_dir
-            frame = frame.f_back
-    finally:
-        del frame
-    return None

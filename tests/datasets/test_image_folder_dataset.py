@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import ppgan_ext  # noqa: F401
-from ppgan_ext.datasets.demo_faces import NUM_FACES, build_demo_faces
+from ppgan_ext.datasets.demo_faces_lfw import NUM_FACES, build_demo_faces_lfw
 from ppgan_ext.datasets.image_folder_dataset import (ImageFolderDataset,
                                                      center_crop)
 from ppgan_ext.datasets.image_io import ImageReadError
@@ -113,7 +113,7 @@ def test_max_images_and_unchecked_listing(tmp_path):
 
 def test_demo_faces_are_the_first_100_lfw_images(tmp_path):
     import skimage.data
-    out = build_demo_faces(str(tmp_path), log=lambda *a: None)
+    out = build_demo_faces_lfw(str(tmp_path), log=lambda *a: None)
     files = sorted(f for f in os.listdir(out) if f.endswith('.png'))
     assert len(files) == NUM_FACES == 100
     lfw = skimage.data.lfw_subset()
@@ -125,7 +125,7 @@ def test_demo_faces_are_the_first_100_lfw_images(tmp_path):
             img, np.round(lfw[i] * 255).astype(np.uint8))
     # second call: already built, nothing rewritten
     stamp = os.path.getmtime(os.path.join(out, files[0]))
-    build_demo_faces(str(tmp_path), log=lambda *a: None)
+    build_demo_faces_lfw(str(tmp_path), log=lambda *a: None)
     assert os.path.getmtime(os.path.join(out, files[0])) == stamp
     ds = ImageFolderDataset(out, size=16, crop_size=23)
     assert len(ds) == 100 and ds[3]['img'].shape == (3, 16, 16)

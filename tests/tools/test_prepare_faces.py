@@ -100,7 +100,7 @@ def test_demo_faces_layout(tmp_path):
         (128, 128, 3)
     assert read_image(os.path.join(out, 'test_LR', 'lfw_090.png')).shape == \
         (16, 16, 3)
-    with open(os.path.join(out, 'demo_faces.json')) as f:
+    with open(os.path.join(out, 'built_from.json')) as f:
         assert json.load(f)['lfw_train'] == 90
     # a second call finds it built
     msgs = []
