@@ -1,0 +1,82 @@
+"""Sample faces from a trained or converted PGAN generator.
+
+The generator is built from the config's ``model.generator`` with as many
+scales as the weights have (``model.depth_scales`` gives their depths) and
+loaded with the EMA weights when the file has them. Latents come from a numpy
+``RandomState(seed)``, so a seed always gives the same faces.
+"""
+import numpy as np
+import paddle
+from ppgan.models.generators.builder import build_generator
+
+from ..config import load_config
+from ..engine.checkpoint import load_checkpoint
+from ..models.pgan_model import images_to_uint8, make_grid, scales_in_state
+from .predictor import _pick_weights
+
+__all__ = ['PGANSampler', 'slerp']
+
+
+def slerp(a, b, t):
+    """Spherical interpolation between latent vectors ``a`` and ``b``."""
+    cos = np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b))
+    omega = np.arccos(np.clip(cos, -1.0, 1.0))
+    if omega < 1e-6:
+        return (1 - t) * a + t * b
+    return (np.sin((1 - t) * omega) * a + np.sin(t * omega) * b) / np.sin(
+        omega)
+
+
+class PGANSampler:
+    """Draw images, grids and latent walks from PGAN weights.
+
+    Args:
+        config: PGAN training config (path or loaded).
+        weights: ``.pdparams`` from training (``generator_ema`` is used when
+            present) or from ``tools/convert_weights.py``.
+        alpha: fade-in factor of the last scale (0: its own output).
+    """
+
+    def __init__(self, config, weights, alpha=0.0):
+        cfg = load_config(config) if isinstance(config, str) else config
+        _, state = _pick_weights(load_checkpoint(weights), weights)
+        scales = scales_in_state(state)
+        depths = list(cfg['model']['depth_scales'])
+        if not 1 <= scales <= len(depths):
+            raise ValueError(f'{weights}: {scales} PGAN scales, but '
+                             f'model.depth_scales lists {len(depths)}')
+        gen_cfg = dict(cfg['model']['generator'], depths=depths[:scales])
+        self.net = build_generator(gen_cfg)
+        missing, unexpected = self.net.set_state_dict(
+            {k: paddle.to_tensor(v) for k, v in state.items()})
+        if missing or unexpected:
+            raise ValueError(f'{weights}: does not fit the generator '
+                             f'(missing {missing[:3]}, unexpected '
+                             f'{unexpected[:3]})')
+        if scales > 1:
+            self.net.set_alpha(alpha)
+        self.net.eval()
+        self.latent_dim = self.net.latent_dim
+
+    def latents(self, num, seed):
+        return np.random.RandomState(seed).standard_normal(
+            (num, self.latent_dim)).astype('float32')
+
+    def generate(self, z):
+        """Latents (N, latent_dim) -> list of HWC uint8 images."""
+        with paddle.no_grad():
+            return images_to_uint8(self.net(paddle.to_tensor(z)))
+
+    def sample(self, num, seed=0):
+        return self.generate(self.latents(num, seed))
+
+    def interpolate(self, seed_a, seed_b, steps=8):
+        """Images along the spherical path between two seeds' latents."""
+        a, b = self.latents(1, seed_a)[0], self.latents(1, seed_b)[0]
+        z = np.stack([slerp(a, b, t) for t in np.linspace(0, 1, steps)])
+        return self.generate(z.astype('float32'))
+
+    @staticmethod
+    def grid(images, cols=None, zoom=1):
+        g = make_grid(images, cols)
+        return np.repeat(np.repeat(g, zoom, 0), zoom, 1) if zoom > 1 else g
