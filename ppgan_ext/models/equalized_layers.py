@@ -170,3 +170,30 @@ class MinibatchStdDev(nn.Layer):
                              paddle.shape(grouped[:, :, :1]))
         stat = paddle.reshape(stat, [-1, 1, h, w])
         return paddle.concat([x, stat], axis=1)
+
+
+class ProgressiveLayersMixin:
+    """Layer factories and scale bookkeeping shared by PGAN's G and D.
+
+    Users set ``equalized_lr`` and ``init_bias_to_zero`` and define
+    ``num_scales``.
+    """
+
+    def _conv(self, cin, cout, k, padding=0):
+        return EqualizedConv2d(cin, cout, k, padding=padding,
+                               equalized=self.equalized_lr,
+                               init_bias_to_zero=self.init_bias_to_zero)
+
+    def _linear(self, fin, fout):
+        return EqualizedLinear(fin, fout, equalized=self.equalized_lr,
+                               init_bias_to_zero=self.init_bias_to_zero)
+
+    @property
+    def resolution(self):
+        """Side of the images at the current scale."""
+        return 4 * 2**(self.num_scales - 1)
+
+    @staticmethod
+    def _check_depth(depth):
+        if not isinstance(depth, int) or isinstance(depth, bool) or depth < 1:
+            raise ValueError(f'depth must be a positive int, got {depth!r}')

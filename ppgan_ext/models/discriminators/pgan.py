@@ -5,14 +5,14 @@ import paddle.nn.functional as F
 from ppgan.models.discriminators.builder import DISCRIMINATORS
 
 from ...registry import register
-from ..equalized_layers import EqualizedConv2d, EqualizedLinear, MinibatchStdDev
+from ..equalized_layers import MinibatchStdDev, ProgressiveLayersMixin
 from ..generators.pgan import check_alpha, resolve_depths
 
 __all__ = ['PGANDiscriminator']
 
 
 @register(DISCRIMINATORS)
-class PGANDiscriminator(nn.Layer):
+class PGANDiscriminator(ProgressiveLayersMixin, nn.Layer):
     """Progressive GAN discriminator: image of side 4 * 2**k -> scores.
 
     Each scale has a 1x1 from-RGB layer; an added scale runs two 3x3 convs
@@ -75,32 +75,17 @@ class PGANDiscriminator(nn.Layer):
         for depth in depths[1:]:
             self.add_scale(depth)
 
-    def _conv(self, cin, cout, k, padding=0):
-        return EqualizedConv2d(cin, cout, k, padding=padding,
-                               equalized=self.equalized_lr,
-                               init_bias_to_zero=self.init_bias_to_zero)
-
-    def _linear(self, fin, fout):
-        return EqualizedLinear(fin, fout, equalized=self.equalized_lr,
-                               init_bias_to_zero=self.init_bias_to_zero)
-
     @property
     def num_scales(self):
         """Number of scales built so far (scale 0 included)."""
         return len(self.from_rgb)
-
-    @property
-    def resolution(self):
-        """Side of the images the discriminator takes."""
-        return 4 * 2**(self.num_scales - 1)
 
     def add_scale(self, depth):
         """Prepend a scale of ``depth`` channels; the input side doubles.
 
         Earlier layers (and their weights) are kept untouched.
         """
-        if not isinstance(depth, int) or isinstance(depth, bool) or depth < 1:
-            raise ValueError(f'depth must be a positive int, got {depth!r}')
+        self._check_depth(depth)
         last = self.scale_depths[-1]
         self.scale_depths.append(depth)
         self.scale_layers.append(

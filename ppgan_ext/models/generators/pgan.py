@@ -4,8 +4,7 @@ import paddle.nn as nn
 from ppgan.models.generators.builder import GENERATORS
 
 from ...registry import register
-from ..equalized_layers import (EqualizedConv2d, EqualizedLinear, PixelNorm,
-                                upscale2d)
+from ..equalized_layers import ProgressiveLayersMixin, PixelNorm, upscale2d
 
 __all__ = ['PGANGenerator', 'resolve_depths', 'check_alpha']
 
@@ -43,7 +42,7 @@ def check_alpha(alpha):
 
 
 @register(GENERATORS)
-class PGANGenerator(nn.Layer):
+class PGANGenerator(ProgressiveLayersMixin, nn.Layer):
     """Progressive GAN generator: latent vector -> image of side 4 * 2**k.
 
     Scale 0 maps the latent to a 4x4 map (equalized linear + 3x3 conv); each
@@ -103,32 +102,17 @@ class PGANGenerator(nn.Layer):
         for depth in depths[1:]:
             self.add_scale(depth)
 
-    def _conv(self, cin, cout, k, padding=0):
-        return EqualizedConv2d(cin, cout, k, padding=padding,
-                               equalized=self.equalized_lr,
-                               init_bias_to_zero=self.init_bias_to_zero)
-
-    def _linear(self, fin, fout):
-        return EqualizedLinear(fin, fout, equalized=self.equalized_lr,
-                               init_bias_to_zero=self.init_bias_to_zero)
-
     @property
     def num_scales(self):
         """Number of scales built so far (scale 0 included)."""
         return len(self.to_rgb)
-
-    @property
-    def resolution(self):
-        """Side of the generated image."""
-        return 4 * 2**(self.num_scales - 1)
 
     def add_scale(self, depth):
         """Append a scale of ``depth`` channels; the output side doubles.
 
         Earlier layers (and their weights) are kept untouched.
         """
-        if not isinstance(depth, int) or isinstance(depth, bool) or depth < 1:
-            raise ValueError(f'depth must be a positive int, got {depth!r}')
+        self._check_depth(depth)
         last = self.scale_depths[-1]
         self.scale_depths.append(depth)
         self.scale_layers.append(
