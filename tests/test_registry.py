@@ -13,10 +13,11 @@ from ppgan_ext.registry import RegistrationError, register
 
 EXPECTED = {
     GENERATORS: ['RDN', 'SPARNet', 'PGANGenerator'],
-    DISCRIMINATORS: ['PGANDiscriminator'],
-    MODELS: ['ExtSRModel'],
-    CRITERIONS: ['LocalPerceptualLoss'],
-    DATASETS: ['SRFolderDataset'],
+    DISCRIMINATORS: ['PGANDiscriminator', 'SPARNetHDDiscriminator'],
+    MODELS: ['ExtSRModel', 'SPARNetModel', 'SPARNetHDModel', 'PGANModel'],
+    CRITERIONS: ['LocalPerceptualLoss', 'FeatureMatchingLoss'],
+    DATASETS: ['SRFolderDataset', 'FaceSRDataset', 'FFHQDegradationDataset',
+               'ImageFolderDataset'],
     PREPROCESS: ['ReadImage'],
     METRICS: ['FacePSNR', 'FaceSSIM', 'LaplacianSWD', 'MSSSIMDiversity'],
 }

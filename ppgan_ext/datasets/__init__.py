@@ -1,2 +1,3 @@
 """Plugin datasets and preprocess ops, registered into ppgan on import."""
-from . import sr_folder_dataset, face_sr_dataset, image_folder_dataset  # noqa: F401
+from . import (face_sr_dataset, ffhq_degradation_dataset,  # noqa: F401
+               image_folder_dataset, sr_folder_dataset)

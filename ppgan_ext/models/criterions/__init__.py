@@ -1,2 +1,2 @@
 """Plugin criterions, registered into ppgan's CRITERIONS on import."""
-from . import local_perceptual_loss  # noqa: F401
+from . import gan_losses, local_perceptual_loss  # noqa: F401

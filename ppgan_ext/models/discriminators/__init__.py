@@ -1,2 +1,2 @@
 """Plugin discriminators, registered into ppgan's DISCRIMINATORS on import."""
-from . import pgan  # noqa: F401
+from . import multiscale, pgan  # noqa: F401
