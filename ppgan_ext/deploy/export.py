@@ -54,7 +54,9 @@ def sample_input(net, batch=1, size=32, seed=0):
 class MaxLeakyReLU(paddle.nn.Layer):
     """``max(x, slope * x)``: leaky ReLU for 0 <= slope <= 1, in a form the
     exporters handle. paddle2onnx 2.1 exports Paddle's leaky_relu wrongly
-    (ONNX Runtime disagrees by ~0.5 on a conv + leaky ReLU)."""
+    (ONNX Runtime disagrees by ~0.5 on a conv + leaky ReLU), and Paddle
+    3.3.1's oneDNN conv + leaky_relu fusion segfaults while building the
+    fused op."""
 
     def __init__(self, slope):
         super().__init__()
@@ -94,12 +96,6 @@ def _model_file(path_prefix):
                             '.pdmodel) found')
 
 
-# Paddle 3.3.1's conv+activation oneDNN fusion segfaults while building the
-# fused op for a leaky ReLU; exports use MaxLeakyReLU, and the pass is
-# skipped as well for graphs exported elsewhere.
-_BROKEN_ONEDNN_PASSES = ('conv_activation_onednn_fuse_pass', )
-
-
 def create_predictor(path_prefix, mkldnn=True, threads=None):
     """A Paddle Inference predictor for an export (CPU; oneDNN on/off)."""
     config = inference.Config(_model_file(path_prefix),
@@ -107,8 +103,6 @@ def create_predictor(path_prefix, mkldnn=True, threads=None):
     config.disable_gpu()
     if mkldnn:
         config.enable_mkldnn()
-        for name in _BROKEN_ONEDNN_PASSES:
-            config.delete_pass(name)
     else:
         config.disable_mkldnn()
     config.set_cpu_math_library_num_threads(threads or os.cpu_count() or 1)
