@@ -35,8 +35,8 @@ def test_ppgan_names_are_untouched():
 
 
 def test_registering_an_existing_ppgan_name_fails_loudly():
-    class RRDBNet:  # same name as ppgan's generator
-        pass
+    class RRDBNet:
+        """Same name as ppgan's generator."""
 
     with pytest.raises(RegistrationError, match=r"'RRDBNet'.*GENERATOR"):
         register(GENERATORS)(RRDBNet)
