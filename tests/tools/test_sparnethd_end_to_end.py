@@ -121,3 +121,32 @@ def test_hd_configs_convert_through_the_tool(tmp_path, config, case_name):
     net.eval()
     with paddle.no_grad():
         assert_parity(net(paddle.to_tensor(x)), case)
+
+
+def test_attn2d_config_trains_with_a_small_local_vgg_file(tmp_path, faces):
+    """The released config's own pipeline, a tiny generator, and VGG19
+    weights from a small local file (features up to conv2_2)."""
+    from tests.models.criterions.test_local_perceptual_loss import (
+        small_vgg_state)
+    from ppgan_ext.engine.checkpoint import save_checkpoint
+    vgg_file = tmp_path / 'vgg19_small.pdparams'
+    save_checkpoint(dict(small_vgg_state()), str(vgg_file))
+    tiny = ['model.generator.min_ch=8', 'model.generator.max_ch=16',
+            'model.generator.in_size=64', 'model.generator.out_size=64',
+            'model.generator.min_feat_size=16', 'model.generator.res_depth=1',
+            'model.generator.hourglass_width=8',
+            'model.discriminator.base_channels=8',
+            'model.discriminator.max_channels=16',
+            'model.discriminator.num_D=2', 'model.discriminator.n_layers=2']
+    trainer = main([
+        '-c', os.path.join(ROOT, 'configs', 'sparnethd_attn2d.yaml'),
+        '--device', 'cpu', '--seed', '0', '-o',
+        f'output_dir={tmp_path / "out"}', 'total_iters=2',
+        f'dataset.train.gt_folder={faces}', f'dataset.test.gt_folder={faces}',
+        'dataset.train.size=64', 'dataset.test.size=64',
+        'dataset.train.batch_size=1', 'dataset.train.num_workers=0',
+        'enable_visualdl=false', SMALL_VGG,
+        f'model.perceptual_criterion.vgg_weights={vgg_file}'] + tiny)
+    losses = trainer.model.get_current_losses()
+    assert np.isfinite(float(losses['loss_perceptual']))
+    assert glob.glob(str(tmp_path / 'out' / '*' / 'iter_2_weight.pdparams'))
