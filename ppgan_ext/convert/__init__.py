@@ -68,7 +68,8 @@ def adapt_net_config(net_cfg, src_state):
     """Apply the family's config adapter, if it has one."""
     from . import mappings  # noqa: F401
     adapter = _CONFIG_ADAPTERS.get(net_cfg.get('name'))
-    return adapter(dict(net_cfg), src_state) if adapter else dict(net_cfg)
+    return (adapter(dict(net_cfg), strip_data_parallel(src_state))
+            if adapter else dict(net_cfg))
 
 
 def strip_data_parallel(src_state):
@@ -134,7 +135,8 @@ def convert_state_dict(src_state, net):
     ``net.state_dict()`` with matching shapes; raises :class:`ConversionError`
     listing missing, unexpected and mis-shaped keys otherwise.
     """
-    mapped = get_mapping(net)(collections.OrderedDict(src_state), net)
+    # DataParallel prefixes are dropped here, once, for every family
+    mapped = get_mapping(net)(strip_data_parallel(src_state), net)
     mapped = apply_layout_conventions(mapped, net)
     expected = paddle_state_shapes(net)
     target_dtypes = {k: v.dtype for k, v in net.state_dict().items()}

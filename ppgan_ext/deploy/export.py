@@ -12,12 +12,11 @@ import numpy as np
 import paddle
 from paddle import inference
 
+from ..models.base import unwrap
+
 __all__ = ['input_spec_for', 'export_generator', 'create_predictor',
            'run_predictor', 'check_export', 'sample_input']
 
-
-def _unwrap(net):
-    return getattr(net, '_layers', net)
 
 
 def _in_channels(net):
@@ -33,7 +32,7 @@ def _in_channels(net):
 def input_spec_for(net):
     """Dynamic InputSpec: ``[None, latent]`` for latent generators (they
     have ``latent_dim``), else ``[None, C, None, None]`` images."""
-    net = _unwrap(net)
+    net = unwrap(net)
     if hasattr(net, 'latent_dim'):
         return [paddle.static.InputSpec([None, net.latent_dim], 'float32',
                                         name='z')]
@@ -44,7 +43,7 @@ def input_spec_for(net):
 def sample_input(net, batch=1, size=32, seed=0):
     """A deterministic sample matching :func:`input_spec_for`."""
     rng = np.random.RandomState(seed)
-    net = _unwrap(net)
+    net = unwrap(net)
     if hasattr(net, 'latent_dim'):
         return rng.randn(batch, net.latent_dim).astype('float32')
     return rng.uniform(-1, 1, (batch, _in_channels(net), size, size)).astype(
@@ -68,7 +67,7 @@ class MaxLeakyReLU(paddle.nn.Layer):
 
 def _exportable_copy(net):
     """A copy of ``net`` with every LeakyReLU swapped for MaxLeakyReLU."""
-    net = copy.deepcopy(_unwrap(net))
+    net = copy.deepcopy(unwrap(net))
     for _, layer in net.named_sublayers(include_self=True):
         for name, child in list(layer.named_children()):
             if isinstance(child, paddle.nn.LeakyReLU) and \
@@ -122,7 +121,7 @@ def run_predictor(predictor, x):
 def check_export(net, path_prefix, samples, mkldnn=True):
     """Max abs difference between the export (Paddle Inference) and ``net``
     over one sample array or a list of them (one predictor for all)."""
-    net = _unwrap(net)
+    net = unwrap(net)
     net.eval()
     predictor = create_predictor(path_prefix, mkldnn)
     worst = 0.0

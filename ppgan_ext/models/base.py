@@ -11,7 +11,12 @@ import math
 
 from ..amp import Amp
 
-__all__ = ['ExtModelMixin', 'NonFiniteLossError']
+__all__ = ['ExtModelMixin', 'NonFiniteLossError', 'unwrap']
+
+
+def unwrap(net):
+    """The network inside a ``paddle.DataParallel`` wrapper (or ``net``)."""
+    return getattr(net, '_layers', net)
 
 
 class NonFiniteLossError(FloatingPointError):

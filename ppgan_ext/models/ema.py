@@ -10,16 +10,15 @@ import copy
 
 import paddle
 
+from .base import unwrap
+
 __all__ = ['make_ema', 'update_ema', 'copy_weights']
 
-
-def _unwrap(net):
-    return getattr(net, '_layers', net)  # paddle.DataParallel wraps _layers
 
 
 def make_ema(net):
     """A frozen deep copy of ``net`` to hold its moving average."""
-    ema = copy.deepcopy(_unwrap(net))
+    ema = copy.deepcopy(unwrap(net))
     for p in ema.parameters():
         p.stop_gradient = True
     ema.eval()
@@ -29,11 +28,11 @@ def make_ema(net):
 @paddle.no_grad()
 def update_ema(ema, net, decay):
     """Move ``ema`` towards ``net``: ``ema = decay*ema + (1-decay)*net``."""
-    live = dict(_unwrap(net).named_parameters())
-    for name, p in _unwrap(ema).named_parameters():
+    live = dict(unwrap(net).named_parameters())
+    for name, p in unwrap(ema).named_parameters():
         p.set_value(p * decay + live[name].detach() * (1.0 - decay))
-    live_buffers = dict(_unwrap(net).named_buffers())
-    for name, b in _unwrap(ema).named_buffers():
+    live_buffers = dict(unwrap(net).named_buffers())
+    for name, b in unwrap(ema).named_buffers():
         if name in live_buffers:
             b.set_value(live_buffers[name])
 
@@ -41,5 +40,5 @@ def update_ema(ema, net, decay):
 @paddle.no_grad()
 def copy_weights(dst, src):
     """Overwrite ``dst``'s parameters and buffers with ``src``'s."""
-    dst = _unwrap(dst)
-    dst.set_state_dict(_unwrap(src).state_dict())
+    dst = unwrap(dst)
+    dst.set_state_dict(unwrap(src).state_dict())

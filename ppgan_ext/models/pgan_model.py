@@ -46,7 +46,7 @@ from ppgan.solver import build_optimizer
 
 from ..config import ConfigError
 from ..registry import register
-from .base import ExtModelMixin
+from .base import ExtModelMixin, unwrap
 from .ema import copy_weights, make_ema, update_ema
 
 __all__ = ['PGANModel', 'PGANSchedule', 'wgan_gp_losses', 'gradient_penalty',
@@ -221,9 +221,6 @@ def scales_in_state(state_dict):
     return count
 
 
-def _unwrap(net):
-    return getattr(net, '_layers', net)  # paddle.DataParallel
-
 
 def _grow_then_load(layer, state_dict, use_structured_name=True):
     """``set_state_dict`` installed on the model's nets (see module doc)."""
@@ -352,15 +349,15 @@ class PGANModel(ExtModelMixin, BaseModel):
 
     @property
     def generator(self):
-        return _unwrap(self.nets['generator'])
+        return unwrap(self.nets['generator'])
 
     @property
     def discriminator(self):
-        return _unwrap(self.nets['discriminator'])
+        return unwrap(self.nets['discriminator'])
 
     @property
     def generator_ema(self):
-        return _unwrap(self.nets['generator_ema'])
+        return unwrap(self.nets['generator_ema'])
 
     @property
     def resolution(self):
@@ -404,7 +401,7 @@ class PGANModel(ExtModelMixin, BaseModel):
         for net_name, opt_name in self._optim_roles.items():
             cfg = dict(self._optim_cfg[opt_name])
             cfg.pop('net_names')
-            params = _unwrap(self.nets[net_name]).parameters()
+            params = unwrap(self.nets[net_name]).parameters()
             self.optimizers[opt_name] = build_optimizer(cfg, self._optim_lr,
                                                         params)
         if self.amp.level == 'O2' and self.optimizers:

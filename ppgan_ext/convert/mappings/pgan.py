@@ -4,12 +4,14 @@ Reference equalized layers wrap a torch ``Conv2d``/``Linear`` as ``.module``;
 the Paddle layers *are* the conv/linear, so ``<name>.module.weight`` becomes
 ``<name>.weight`` (the Linear transpose is applied afterwards by the shared
 layout rules, the equalized linears being ``paddle.nn.Linear`` subclasses).
-A leading ``module.`` left by ``nn.DataParallel`` is dropped.
+A leading ``module.`` left by ``nn.DataParallel`` is dropped by
+``convert_state_dict`` before the mapping runs.
 """
 import collections
 import re
 
-from .. import ConversionError, register_config_adapter, register_mapping
+from .. import (ConversionError, register_config_adapter, register_mapping,
+                strip_data_parallel)
 
 __all__ = ['map_pgan', 'pgan_depths_from_state', 'pgan_kwargs_from_state',
            'adapt_pgan_config']
@@ -28,16 +30,6 @@ _D_GROUPS = {
     'groupScaleZero.1': 'scale0_linear',
     'decisionLayer': 'decision_layer',
 }
-
-
-def strip_data_parallel(src_state):
-    """Drop a leading ``module.`` (``nn.DataParallel``) from every key."""
-    out = collections.OrderedDict()
-    for key, value in src_state.items():
-        if key.startswith('module.'):
-            key = key[len('module.'):]
-        out[key] = value
-    return out
 
 
 def _split(key, groups):
@@ -61,7 +53,7 @@ def _is_generator_state(state):
 @register_mapping('PGANGenerator', 'PGANDiscriminator')
 def map_pgan(src_state, net):
     """Rename GNet/DNet keys to :class:`PGANGenerator`/:class:`PGANDiscriminator`."""
-    state = strip_data_parallel(src_state)
+    state = src_state  # DataParallel prefixes already dropped by the caller
     is_g = type(net).__name__ == 'PGANGenerator'
     if _is_generator_state(state) != is_g:
         kind = 'GNet (generator)' if _is_generator_state(state) else \

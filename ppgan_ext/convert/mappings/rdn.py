@@ -1,7 +1,7 @@
 """Key mapping: PyTorch RDN state_dicts -> our ``RDN``.
 
-Two reference layouts are recognised by their key names (a ``module.``
-prefix from DataParallel is stripped first):
+Two reference layouts are recognised by their key names (``convert_state_dict``
+has already dropped DataParallel's ``module.`` prefixes):
 
 * 'official' -- EDSR-PyTorch ``src/model/rdn.py`` (released RDN_BIX2/3/4):
   ``SFENet1/2`` -> ``sfe1/2``; ``RDBs.{d}.convs.{c}.conv.0`` ->
@@ -60,12 +60,6 @@ _LAYOUT_SOURCES = {
 }
 
 
-def _strip_module(key):
-    while key.startswith('module.'):
-        key = key[len('module.'):]
-    return key
-
-
 def detect_layout(keys):
     """Return 'official' or 'seed' for a list of (prefix-free) RDN keys."""
     found = [
@@ -102,14 +96,7 @@ def _rename_official(key, out_conv_index):
 @register_mapping('RDN')
 def map_rdn(src_state, net):
     """Rename an official- or seed-layout RDN state_dict to ``net``'s keys."""
-    state = collections.OrderedDict()
-    for k, v in src_state.items():
-        short = _strip_module(k)
-        if short in state:
-            raise ConversionError(
-                f"RDN checkpoint has '{short}' twice (with and without a "
-                "'module.' prefix)")
-        state[short] = v
+    state = src_state
     layout = detect_layout(list(state))
     wanted = net.upsampler_layout
     if layout != wanted:

@@ -32,12 +32,6 @@ _PADDLE_WEIGHT_NAMES = ((paddle.nn.InstanceNorm2D, 'scale'),
                         (paddle.nn.PReLU, '_weight'))
 
 
-def _strip_module(key):
-    while key.startswith('module.'):
-        key = key[len('module.'):]
-    return key
-
-
 def _rename_top(key):
     m = re.match(r'^encoder\.(\d+)\.(.*)$', key)
     if m:
@@ -75,11 +69,11 @@ def _rename_hourglass(key, layers):
 
 @register_mapping('SPARNet')
 def map_sparnet(src_state, net):
-    """Rename Face-SPARNet ``SPARNet`` keys (with or without ``module.``)."""
+    """Rename Face-SPARNet ``SPARNet`` keys to ours."""
     layers = dict(net.named_sublayers())
     out = collections.OrderedDict()
     for key, value in src_state.items():
-        new = _rename_parts(_rename_top(_strip_module(key)))
+        new = _rename_parts(_rename_top(key))
         new = _rename_hourglass(new, layers)
         owner, _, leaf = new.rpartition('.')
         if leaf == 'weight':
