@@ -16,7 +16,9 @@ A model's ``train_iter`` does::
     self.amp.step(loss, optimizer, 'G')   # scale, backward, unscale, step
 
 ``step`` returns False when the scaler skipped the step because gradients
-overflowed (dynamic scaling then lowers the scale).
+overflowed (dynamic scaling then lowers the scale). Without loss scaling a
+non-finite gradient raises :class:`NonFiniteLossError` before the step, so
+the weights (and any checkpoint written later) never take it.
 
 Paddle's auto_cast is a no-op on CPU (every op stays float32), so AMP on a
 CPU device is refused with :class:`AmpError` rather than pretending.
@@ -25,7 +27,7 @@ import contextlib
 
 import paddle
 
-__all__ = ['Amp', 'AmpError', 'LEVELS']
+__all__ = ['Amp', 'AmpError', 'LEVELS', 'NonFiniteLossError']
 
 LEVELS = ('off', 'O1', 'O2')
 _DTYPES = ('float16', 'bfloat16')
@@ -33,6 +35,33 @@ _DTYPES = ('float16', 'bfloat16')
 
 class AmpError(ValueError):
     """Invalid AMP settings, or AMP asked for where it would do nothing."""
+
+
+class NonFiniteLossError(FloatingPointError):
+    """A loss or gradient became NaN/Inf: training stops before the bad
+    step is taken or saved."""
+
+
+def _parameters(optimizer):
+    params = []
+    for entry in optimizer._parameter_list or []:
+        params.extend(entry['params'] if isinstance(entry, dict) else [entry])
+    return params
+
+
+def check_finite_gradients(optimizer, name):
+    """Raise :class:`NonFiniteLossError` naming the first parameter whose
+    gradient has a NaN/Inf (one fused reduction when all are finite)."""
+    params = [p for p in _parameters(optimizer) if p.grad is not None]
+    if not params:
+        return
+    total = paddle.add_n([p.grad.astype('float32').sum() for p in params])
+    if bool(paddle.isfinite(total)):
+        return
+    bad = next((p.name for p in params
+                if not bool(paddle.isfinite(p.grad).all())), '?')
+    raise NonFiniteLossError(f"non-finite gradient for optimizer '{name}' "
+                             f'(first: parameter {bad})')
 
 
 class Amp:
@@ -137,6 +166,7 @@ class Amp:
         """
         scaler = self.scaler(name)
         if not scaler.is_enable():
+            check_finite_gradients(optimizer, name)
             optimizer.step()
             return True
         scaler.step(optimizer)

@@ -149,6 +149,34 @@ def _check_optimizer(cfg, errors):
                          errors)
 
 
+def _scales(cfg):
+    """Every ``scale`` the config states: the generator's, each dataset's
+    and each of their pipeline ops' (e.g. SRPairedRandomCrop)."""
+    found = {}
+    gen = (cfg.get('model') or {}).get('generator')
+    if isinstance(gen, dict) and _is_number(gen.get('scale')):
+        found['model.generator.scale'] = gen['scale']
+    for split, block in (cfg.get('dataset') or {}).items():
+        if not isinstance(block, dict):
+            continue
+        if _is_number(block.get('scale')):
+            found[f'dataset.{split}.scale'] = block['scale']
+        for i, op in enumerate(block.get('preprocess') or []):
+            for j, sub in enumerate((op or {}).get('pipeline') or []):
+                if isinstance(sub, dict) and _is_number(sub.get('scale')):
+                    found[f'dataset.{split}.preprocess.{i}.pipeline.{j}'
+                          '.scale'] = sub['scale']
+    return found
+
+
+def _check_scales(cfg, errors):
+    found = _scales(cfg)
+    if len(set(found.values())) > 1:
+        errors.append('the scales disagree: ' + ', '.join(
+            f'{path} = {value}' for path, value in found.items()) +
+            '; the model and its data must use one scale')
+
+
 def validate_config(cfg, source='config'):
     """Raise :class:`ConfigError` listing every problem found in ``cfg``."""
     errors = []
@@ -195,6 +223,7 @@ def validate_config(cfg, source='config'):
                      _CONSUMED['lr_scheduler'] |
                      set(extra.get('lr_scheduler', ())))
     _check_optimizer(cfg, errors)
+    _check_scales(cfg, errors)
     if errors:
         raise ConfigError(f'{source}: {len(errors)} problem(s):\n  ' +
                           '\n  '.join(errors))

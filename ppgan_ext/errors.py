@@ -6,7 +6,7 @@ tools print it as one line instead of a traceback.
 import contextlib
 import sys
 
-from .amp import AmpError
+from .amp import AmpError, NonFiniteLossError
 from .config import ConfigError
 from .convert import CheckpointError, ConversionError
 from .datasets.face_detect import FaceDetectorError
@@ -19,7 +19,8 @@ from .registry import RegistrationError
 
 USER_ERRORS = (AmpError, ConfigError, CheckpointError, ConversionError,
                ImageReadError, DatasetError, DeviceError, FaceDetectorError,
-               CheckpointLoadError, RegistrationError, VGGWeightsError)
+               CheckpointLoadError, RegistrationError, VGGWeightsError,
+               NonFiniteLossError)
 
 
 def find_user_error(exc):

@@ -25,6 +25,9 @@ def test_every_shipped_config_validates(path):
     ('dataset.train.scale=x4', r"dataset.train.scale = 'x4'"),
     ('validate.metrics.psnr.crop_border=true', r'crop_border = True'),
     ('total_iters=many', r"total_iters = 'many': expected int"),
+    ('model.generator.scale=2',
+     r'the scales disagree: model.generator.scale = 2, dataset.train.scale '
+     r'= 4, dataset.train.preprocess.2.pipeline.0.scale = 4'),
     ('model.pixel_criterion.name=L2Loss',
      r"'L2Loss' is not a registered CRITERION"),
 ])

@@ -81,7 +81,7 @@ def main(argv=None):
         _seed_everything(seed)
     logging.getLogger('ppgan').info(f'device: {place}, amp: {amp.level}')
 
-    trainer = ExtTrainer(cfg, amp=amp)
+    trainer = ExtTrainer(cfg, amp=amp, seed=seed)
     if args.resume:
         trainer.resume(args.resume)
     elif args.load:

@@ -20,15 +20,28 @@ fixes or adds, each in the method that owns it:
   model state beyond ``nets`` (EMA bookkeeping, PGAN schedule, AMP scalers)
   is saved and restored through ``model.extra_state()`` /
   ``model.set_extra_state()`` when the model provides them.
+* ``--resume`` continues exactly: ppgan's resume restarts the data order and
+  the augmentation random stream and never restores the random generators;
+  here the training loader is position- and seed-addressed
+  (``resumable_loader``), and the generators and the optimizers' parameter
+  names are saved with every checkpoint (``run_state``). A run resumed
+  from iteration k ends bit-identical to one that never stopped.
+* A non-finite loss or gradient stops training with the iteration and the
+  loss terms, before anything is saved.
 """
+import math
 import os
+import random
 
 import paddle
 from ppgan.engine.trainer import Trainer
 from ppgan.utils.visual import tensor2img
 
-from ..amp import Amp, AmpError
+from ..amp import Amp, AmpError, NonFiniteLossError
 from .checkpoint import load_checkpoint, save_checkpoint
+from .resumable_loader import make_resumable
+from .run_state import (capture_rng, optimizer_param_names,
+                        rename_optimizer_state, restore_rng)
 
 __all__ = ['ExtTrainer']
 
@@ -36,7 +49,7 @@ __all__ = ['ExtTrainer']
 class ExtTrainer(Trainer):
     """ppgan ``Trainer`` + VisualDL metrics/images, AMP, safe checkpoints."""
 
-    def __init__(self, cfg, amp=None):
+    def __init__(self, cfg, amp=None, seed=None):
         if paddle.distributed.get_rank() != 0:
             # ppgan opens a VisualDL writer on every rank; they collide in
             # one log file and every scalar appears once per rank.
@@ -52,7 +65,14 @@ class ExtTrainer(Trainer):
                 "is ppgan's own and has no mixed-precision path; use "
                 '--amp off for it')
         self.model.amp = self.amp
+        self.last_checkpoint = None
         self._tell_model_the_iteration()
+        if cfg.is_train:
+            # the seed of the augmentation stream; saved in checkpoints
+            self.data_seed = (int(seed) if seed is not None else
+                              random.SystemRandom().randrange(2**31))
+            self.train_dataloader = make_resumable(self.train_dataloader,
+                                                   self.data_seed)
         if cfg.is_train and self.amp.level == 'O2':
             self.amp.decorate(self.model.nets, self.optimizers)
 
@@ -73,13 +93,35 @@ class ExtTrainer(Trainer):
     def _tell_model_the_iteration(self):
         # ppgan's loop calls model.train_iter(optimizers) without the
         # iteration; plugin models need it (schedules, error messages).
+        # Afterwards the losses are checked here too, for ppgan's own
+        # models (ESRGAN) that never check them.
         train_iter = self.model.train_iter
 
         def train_iter_at_current(optimizers=None):
             self.model.current_iter = self.current_iter
-            return train_iter(optimizers)
+            try:
+                result = train_iter(optimizers)
+            except NonFiniteLossError as e:
+                raise NonFiniteLossError(self._non_finite_message(e)) from None
+            losses = self.model.get_current_losses()
+            if not self.amp.enabled and not all(
+                    math.isfinite(float(v)) for v in losses.values()):
+                raise NonFiniteLossError(self._non_finite_message())
+            return result
 
         self.model.train_iter = train_iter_at_current
+
+    def _non_finite_message(self, cause=None):
+        if cause is None:  # checked here: list this iteration's losses
+            losses = ', '.join(f'{k}={float(v):.4g}' for k, v in
+                               self.model.get_current_losses().items())
+            cause = f'non-finite loss: {losses}'
+        what = str(cause)
+        if f'iteration {self.current_iter}' not in what:
+            what = f'iteration {self.current_iter}: {what}'
+        kept = (f'the last checkpoint, {self.last_checkpoint}, is untouched'
+                if self.last_checkpoint else 'no checkpoint was written yet')
+        return f'{what}. Training stopped; {kept}.'
 
     # -- logging -------------------------------------------------------
     def print_log(self):
@@ -154,14 +196,24 @@ class ExtTrainer(Trainer):
                 state['model_extra'] = extra()
             if self.amp.enabled:
                 state['amp_scalers'] = self.amp.state_dict()
+            state['run_state'] = self._run_state()
         path = self._checkpoint_path(epoch, name)
         save_checkpoint(state, path)
+        if name == 'checkpoint':
+            self.last_checkpoint = path
         keep = self.cfg.snapshot_config.get('keep_checkpoints', keep)
         if name == 'checkpoint' and keep > 0:
             old = self._checkpoint_path(epoch - keep * self.weight_interval,
                                         name)
             if old != path and os.path.exists(old):
                 os.remove(old)
+
+    def _run_state(self):
+        return {'rng': capture_rng(),
+                'data_seed': getattr(self, 'data_seed', None),
+                'optimizer_params': {
+                    n: optimizer_param_names(opt)
+                    for n, opt in self.model.optimizers.items()}}
 
     def resume(self, checkpoint_path):
         state = load_checkpoint(checkpoint_path)
@@ -181,9 +233,26 @@ class ExtTrainer(Trainer):
         self.start_epoch = (done // self.iters_per_epoch) + 1
         for n, net in self.model.nets.items():
             net.set_state_dict(state[n])
+        run_state = state.get('run_state') or {}
+        saved_params = run_state.get('optimizer_params', {})
         for n, opt in self.model.optimizers.items():
-            opt.set_state_dict(state[n])
+            opt_state = state[n]
+            if n in saved_params:
+                opt_state = rename_optimizer_state(
+                    opt_state, saved_params[n], opt,
+                    f'{checkpoint_path}: optimizer {n}')
+            opt.set_state_dict(opt_state)
         self.amp.set_state_dict(state.get('amp_scalers'))
+        self.last_checkpoint = checkpoint_path
+        if run_state.get('data_seed') is not None and \
+                hasattr(self, 'train_dataloader'):
+            self.data_seed = int(run_state['data_seed'])
+            self.train_dataloader.dataset.seed = self.data_seed
+        if hasattr(self, 'train_dataloader'):
+            self.train_dataloader.batch_sampler.seek(done)
+        if 'rng' in run_state:
+            # last: growing PGAN's nets above drew from the generators
+            restore_rng(run_state['rng'])
 
     def load(self, weight_path):
         state = load_checkpoint(weight_path)

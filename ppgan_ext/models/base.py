@@ -9,7 +9,7 @@ the Trainer stores in the checkpoint.
 """
 import math
 
-from ..amp import Amp
+from ..amp import Amp, NonFiniteLossError
 
 __all__ = ['ExtModelMixin', 'NonFiniteLossError', 'unwrap']
 
@@ -17,10 +17,6 @@ __all__ = ['ExtModelMixin', 'NonFiniteLossError', 'unwrap']
 def unwrap(net):
     """The network inside a ``paddle.DataParallel`` wrapper (or ``net``)."""
     return getattr(net, '_layers', net)
-
-
-class NonFiniteLossError(FloatingPointError):
-    """A loss became NaN/Inf: training stops before a bad step is saved."""
 
 
 class ExtModelMixin:
@@ -48,8 +44,8 @@ class ExtModelMixin:
             return
         terms = ', '.join(f'{k}={v:.4g}' for k, v in values.items())
         raise NonFiniteLossError(
-            f'non-finite loss at iteration {getattr(self, "current_iter", "?")}'
-            f': {terms}. Training stopped; the last checkpoint is untouched.')
+            f'iteration {getattr(self, "current_iter", "?")}: non-finite '
+            f'loss: {terms}')
 
     def extra_state(self):
         return {}
