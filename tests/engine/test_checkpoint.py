@@ -75,3 +75,49 @@ def test_pickled_code_is_never_run(tmp_path, monkeypatch):
     with pytest.raises(CheckpointLoadError, match=r'evil.pdparams.*system'):
         load_checkpoint(str(path))
     assert not (tmp_path / 'PWNED').exists()
+
+
+_KILL_WHILE_SAVING = r'''
+import os, signal, sys
+import numpy as np
+from ppgan_ext.engine import checkpoint
+path, where = sys.argv[1], sys.argv[2]
+big = {'generator': {'w': np.full((512, 1024), 2.0, 'float32')}, 'epoch': 2}
+if where == 'mid-write':
+    real = checkpoint.ppgan_save
+
+    def half_then_die(state, tmp):
+        real(state, tmp + '.full')
+        data = open(tmp + '.full', 'rb').read()
+        with open(tmp, 'wb') as f:
+            f.write(data[:len(data) // 2])
+            f.flush()
+        os.kill(os.getpid(), signal.SIGKILL)
+    checkpoint.ppgan_save = half_then_die
+else:  # written and synced, killed before the rename
+    def die(*args):
+        os.kill(os.getpid(), signal.SIGKILL)
+    checkpoint.os.replace = die
+checkpoint.save_checkpoint(big, path)
+'''
+
+
+@pytest.mark.parametrize('where', ['mid-write', 'before-rename'])
+def test_sigkill_while_saving_keeps_the_previous_checkpoint(tmp_path, where):
+    import signal
+    import subprocess
+    import sys
+    root = os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))))
+    path = tmp_path / 'iter_1_checkpoint.pdparams'
+    save_checkpoint(state(1.0), str(path))
+    good = path.read_bytes()
+    proc = subprocess.run([sys.executable, '-c', _KILL_WHILE_SAVING,
+                           str(path), where], cwd=root, timeout=120,
+                          env=dict(os.environ, PYTHONPATH=root))
+    assert proc.returncode == -signal.SIGKILL
+    assert path.read_bytes() == good
+    assert load_checkpoint(str(path))['epoch'] == 5
+    # the dead process's temporary file is never taken for a checkpoint
+    leftovers = [p for p in os.listdir(tmp_path) if p.startswith('.')]
+    assert leftovers and not any(p.endswith('.pdparams') for p in leftovers)
