@@ -125,6 +125,10 @@ class ExtTrainer(Trainer):
 
     # -- logging -------------------------------------------------------
     def print_log(self):
+        # ppgan takes the epoch from its data iterator, which restarts at 1
+        # after --resume, and shows the last iteration of an epoch as 0
+        epoch, inner = divmod(self.current_iter - 1, self.iters_per_epoch)
+        self.current_epoch, self.inner_iter = epoch + 1, inner + 1
         self.global_steps = self.current_iter
         super().print_log()
         if self.enable_visualdl:

@@ -35,9 +35,16 @@ COMMON = {'enable_visualdl': False,
           'snapshot_config': {'interval': 3, 'keep_checkpoints': -1}}
 
 
+def _with_common(cfg):
+    for key, value in COMMON.items():
+        cfg[key] = dict(cfg.get(key) or {}, **value) if isinstance(
+            value, dict) else value
+    return cfg
+
+
 def _load(name):
     with open(os.path.join(ROOT, 'configs', name)) as f:
-        return yaml.safe_load(f)
+        return _with_common(yaml.safe_load(f))
 
 
 @pytest.fixture(scope='module')
@@ -85,6 +92,15 @@ def rdn(data, faces):
     return cfg, 7, 3
 
 
+def rdn_by_epoch(data, faces):
+    """``epochs:`` instead of ``total_iters:`` (PaddleGAN issue #350: its
+    resume of an epoch-based run restarted the counts)."""
+    cfg, _, _ = rdn(data, faces)
+    cfg['epochs'] = 4  # 2 iterations each
+    cfg['snapshot_config'] = {'interval': 1, 'keep_checkpoints': -1}
+    return cfg, 8, 4
+
+
 def esrgan(data, faces):
     cfg = _load('esrgan_x4_animesr.yaml')
     cfg['model']['generator'].update(nf=8, nb=1)
@@ -124,7 +140,7 @@ def pgan(data, faces):
     adam = {'name': 'Adam', 'beta1': 0.0, 'beta2': 0.99}
     ds = {'name': 'ImageFolderDataset', 'dataroot': str(faces), 'size': 8,
           'num_workers': 0}
-    cfg = {
+    cfg = _with_common({
         'total_iters': 7, 'output_dir': 'output_dir',
         'model': {
             'name': 'PGANModel',
@@ -141,13 +157,36 @@ def pgan(data, faces):
                       'optimD': dict(adam, net_names=['discriminator'])},
         'validate': {'interval': 3, 'save_img': False,
                      'metrics': {'swd': {'name': 'LaplacianSWD'}}},
-    }
+    })
     # killed at 4, resumed from 3: the nets grow (at 4) after the resume
     return cfg, 7, 3
 
 
-FAMILIES = {'rdn': rdn, 'esrgan': esrgan, 'sparnet': sparnet,
-            'sparnethd': sparnethd, 'pgan': pgan}
+FAMILIES = {'rdn': rdn, 'rdn_by_epoch': rdn_by_epoch, 'esrgan': esrgan,
+            'sparnet': sparnet, 'sparnethd': sparnethd, 'pgan': pgan}
+ITERS_PER_EPOCH = 2  # five samples, batches of two
+
+
+class Names:
+    """Checkpoint file names and log lines of iteration ``it``, for runs
+    counted in iterations or (``epochs:``) in epochs."""
+
+    def __init__(self, cfg, total):
+        self.epochs, self.total = cfg.get('epochs'), total
+
+    def checkpoint(self, out, it):
+        stem = (f'epoch_{it // ITERS_PER_EPOCH}' if self.epochs else
+                f'iter_{it}')
+        found = glob.glob(os.path.join(out, '*', f'{stem}_checkpoint.pdparams'))
+        assert len(found) == 1, (out, it, found)
+        return found[0]
+
+    def log_line(self, it):
+        if not self.epochs:
+            return f'Iter: {it}/{self.total} '
+        epoch, inner = divmod(it - 1, ITERS_PER_EPOCH)
+        return (f'Epoch: {epoch + 1}/{self.epochs}, iter: {inner + 1}/'
+                f'{ITERS_PER_EPOCH} ')
 
 
 def _survivors(pgid):
@@ -192,12 +231,6 @@ def _train(config, out, total, *extra, kill_at=None):
     return code, text
 
 
-def _checkpoint(out, it):
-    found = glob.glob(os.path.join(out, '*', f'iter_{it}_checkpoint.pdparams'))
-    assert len(found) == 1, (out, it, found)
-    return found[0]
-
-
 def _by_position(state):
     """Optimizer keys renamed after parameter positions, so two processes
     whose layers got different generated names compare equal."""
@@ -237,31 +270,31 @@ def _assert_identical(a, b, path='checkpoint'):
 def test_resume_after_sigkill_is_bit_identical(family, sr_data, faces,
                                                tmp_path):
     cfg, total, k = FAMILIES[family](sr_data, faces)
-    for key, value in COMMON.items():
-        cfg.setdefault(key, value)
-        if isinstance(value, dict):
-            cfg[key].update(value)
     config = tmp_path / f'{family}.yaml'
     config.write_text(yaml.safe_dump(cfg))
+
+    names = Names(cfg, total)
 
     code, log = _train(str(config), tmp_path / 'straight', total)
     assert code == 0, log[-3000:]
 
     code, log = _train(str(config), tmp_path / 'killed', total, kill_at=k + 1)
     assert code == -signal.SIGKILL, log[-3000:]
-    assert f'Iter: {k}/{total}' in log and f'Iter: {k + 1}/' not in log
-    run_dir = os.path.dirname(_checkpoint(tmp_path / 'killed', k))
-    assert not glob.glob(os.path.join(run_dir, f'iter_{k + 1}_*'))
-    assert not glob.glob(os.path.join(run_dir, '.*.tmp*'))
+    assert names.log_line(k) in log and names.log_line(k + 1) not in log
+    last_good = names.checkpoint(tmp_path / 'killed', k)
+    run_files = os.listdir(os.path.dirname(last_good))
+    assert not [f for f in run_files if f.endswith('.pdparams') and
+                f.startswith(f'iter_{k + 1}_')]
+    assert not [f for f in run_files if '.tmp' in f]
 
     code, log = _train(str(config), tmp_path / 'resumed', total, '--resume',
-                       _checkpoint(tmp_path / 'killed', k))
+                       last_good)
     assert code == 0, log[-3000:]
-    assert f'Iter: {k + 1}/{total}' in log and f'Iter: {k}/' not in log
+    assert names.log_line(k + 1) in log and names.log_line(k) not in log
 
-    want = _by_position(load_checkpoint(_checkpoint(tmp_path / 'straight',
-                                                    total)))
-    got = _by_position(load_checkpoint(_checkpoint(tmp_path / 'resumed',
-                                                   total)))
+    want = _by_position(load_checkpoint(names.checkpoint(tmp_path / 'straight',
+                                                         total)))
+    got = _by_position(load_checkpoint(names.checkpoint(tmp_path / 'resumed',
+                                                        total)))
     assert want['epoch'] == got['epoch'] == total
     _assert_identical(want, got)
