@@ -18,14 +18,13 @@ import subprocess
 import sys
 import time
 
-import cv2
 import numpy as np
 import pytest
-import skimage.data
 import yaml
 
 from ppgan_ext.datasets.demo_data import build_demo_sr
 from ppgan_ext.engine.checkpoint import load_checkpoint
+from tests.real_faces import write_lfw_faces
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -64,13 +63,8 @@ def sr_data(tmp_path_factory):
 
 @pytest.fixture(scope='module')
 def faces(tmp_path_factory):
-    """Five LFW faces (real photos, 25x25 gray) as 64x64 RGB."""
-    folder = tmp_path_factory.mktemp('faces')
-    for i, face in enumerate(skimage.data.lfw_subset()[:5]):
-        img = cv2.resize((face * 255).astype(np.uint8), (64, 64),
-                         interpolation=cv2.INTER_CUBIC)
-        cv2.imwrite(str(folder / f'face{i}.png'), np.dstack([img] * 3))
-    return folder
+    """Five real faces, 64x64 RGB."""
+    return write_lfw_faces(tmp_path_factory.mktemp('faces'), range(5), 64)
 
 
 def _sr_paths(cfg, data, scale):

@@ -12,6 +12,7 @@ from ppgan.metrics.psnr_ssim import PSNR, SSIM
 from ppgan.models.builder import MODELS
 from ppgan_ext.metrics.face_psnr_ssim import FacePSNR, FaceSSIM
 from ppgan_ext.models.sparnet_model import SPARNetModel
+from tests.real_faces import lfw_face
 
 TINY = dict(name='SPARNet', min_ch=8, max_ch=16, in_size=32, out_size=32,
             min_feat_size=8, res_depth=0, norm_type='bn', att_name='spar',
@@ -19,14 +20,8 @@ TINY = dict(name='SPARNet', min_ch=8, max_ch=16, in_size=32, out_size=32,
 
 
 def faces(n=2, size=32):
-    """``n`` real faces (LFW, scikit-image), uint8 RGB, ``size`` square."""
-    import skimage.data
-    from ppgan_ext.datasets.degradations import bicubic_resize
-    out = []
-    for f in skimage.data.lfw_subset()[:n]:
-        g = np.round(f * 255).astype(np.uint8)[..., None]
-        out.append(np.repeat(bicubic_resize(g, (size, size)), 3, axis=2))
-    return out
+    """``n`` real faces, uint8 RGB, ``size`` square."""
+    return [lfw_face(i, size) for i in range(n)]
 
 
 def normalise(imgs):

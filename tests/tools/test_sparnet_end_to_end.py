@@ -17,11 +17,10 @@ import ppgan_ext.convert.mappings.sparnet  # noqa: F401
 import ppgan_ext.datasets.face_sr_dataset  # noqa: F401
 import ppgan_ext.models.sparnet_model  # noqa: F401
 from ppgan_ext.convert import load_torch_state_dict
-from ppgan_ext.datasets.degradations import bicubic_resize
-from ppgan_ext.datasets.pairs_writer import write_image
 from ppgan_ext.engine.checkpoint import load_checkpoint
 from ppgan_ext.engine.cli import main
 from tests.parity_utils import load_case
+from tests.real_faces import write_lfw_faces as write_faces
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -30,15 +29,6 @@ TINY_G = dict(name='SPARNet', min_ch=8, max_ch=16, in_size=32, out_size=32,
               min_feat_size=8, res_depth=0, relu_type='leakyrelu',
               norm_type='bn', att_name='spar', bottleneck_size=8,
               hourglass_width=8)
-
-
-def write_faces(folder, idx, size):
-    import skimage.data
-    faces = skimage.data.lfw_subset()
-    for i in idx:
-        g = np.round(faces[i] * 255).astype(np.uint8)[..., None]
-        write_image(os.path.join(folder, f'lfw_{i:03d}.png'),
-                    np.repeat(bicubic_resize(g, (size, size)), 3, axis=2))
 
 
 @pytest.fixture(scope='module')

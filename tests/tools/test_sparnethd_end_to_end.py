@@ -5,13 +5,12 @@ EMA net that evaluation uses."""
 import glob
 import os
 
-import cv2
 import numpy as np
 import paddle
 import pytest
-import skimage.data
 
 from tests.parity_utils import assert_parity, case_path, load_case
+from tests.real_faces import write_lfw_faces
 import ppgan_ext  # noqa: F401
 import ppgan_ext.convert.mappings.sparnet  # noqa: F401
 import ppgan_ext.datasets.ffhq_degradation_dataset  # noqa: F401
@@ -32,13 +31,8 @@ SMALL_VGG = "model.perceptual_criterion.layer_weights={'2': 1.0, '7': 1.0}"
 
 @pytest.fixture(scope='module')
 def faces(tmp_path_factory):
-    """Four LFW faces (skimage's lfw_subset, 25x25 gray) upsampled to 64."""
-    folder = tmp_path_factory.mktemp('faces')
-    for i, face in enumerate(skimage.data.lfw_subset()[:4]):
-        img = cv2.resize((face * 255).astype(np.uint8), (64, 64),
-                         interpolation=cv2.INTER_CUBIC)
-        cv2.imwrite(str(folder / f'face{i}.png'), np.dstack([img] * 3))
-    return str(folder)
+    """Four real faces, 64x64 RGB."""
+    return write_lfw_faces(tmp_path_factory.mktemp('faces'), range(4), 64)
 
 
 def common_args(out, faces):
