@@ -27,7 +27,8 @@ import contextlib
 
 import paddle
 
-__all__ = ['Amp', 'AmpError', 'LEVELS', 'NonFiniteLossError']
+__all__ = ['Amp', 'AmpError', 'LEVELS', 'NonFiniteLossError',
+           'check_finite_gradients', 'optimizer_parameters']
 
 LEVELS = ('off', 'O1', 'O2')
 _DTYPES = ('float16', 'bfloat16')
@@ -42,7 +43,9 @@ class NonFiniteLossError(FloatingPointError):
     step is taken or saved."""
 
 
-def _parameters(optimizer):
+def optimizer_parameters(optimizer):
+    """The parameters an optimizer updates, in its order (flattening
+    parameter groups)."""
     params = []
     for entry in optimizer._parameter_list or []:
         params.extend(entry['params'] if isinstance(entry, dict) else [entry])
@@ -52,7 +55,8 @@ def _parameters(optimizer):
 def check_finite_gradients(optimizer, name):
     """Raise :class:`NonFiniteLossError` naming the first parameter whose
     gradient has a NaN/Inf (one fused reduction when all are finite)."""
-    params = [p for p in _parameters(optimizer) if p.grad is not None]
+    params = [p for p in optimizer_parameters(optimizer)
+              if p.grad is not None]
     if not params:
         return
     total = paddle.add_n([p.grad.astype('float32').sum() for p in params])

@@ -21,7 +21,7 @@ import numpy as np
 import paddle
 from paddle.base import core
 
-from ..amp import _parameters
+from ..amp import optimizer_parameters
 
 __all__ = ['capture_rng', 'restore_rng', 'optimizer_param_names',
            'rename_optimizer_state', 'OptimizerStateMismatch']
@@ -55,7 +55,7 @@ def restore_rng(snapshot):
 
 def optimizer_param_names(optimizer):
     """The optimizer's parameter names, in its own order."""
-    return [p.name for p in _parameters(optimizer)]
+    return [p.name for p in optimizer_parameters(optimizer)]
 
 
 def rename_optimizer_state(state, saved_names, optimizer, where):
