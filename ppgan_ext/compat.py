@@ -12,6 +12,14 @@ Shims:
   included) can be built. Paddle 3 removed ``paddle.fluid``. We register a
   tiny stand-in module tree that provides only that function, computed as
   Paddle 2's did: ``log(1 + exp(clip(x, -threshold, threshold)))``.
+* DataLoader errors reach the training loop -- in Paddle 3.3 a dataset item
+  that raises (a truncated image, say) kills the loader's prefetch thread
+  without closing its queue: with ``num_workers: 0`` the run then *hangs
+  forever*; with workers it dies with "SystemError: Blocking queue is
+  killed", the real error only printed. The shim keeps the thread's
+  exception and re-raises it from the iterator's ``__next__``; a worker's
+  exception is rebuilt with its own message (the worker traceback becomes
+  its ``__cause__``), so ``error: <file>: ...`` can be shown as one line.
 """
 import sys
 import types
@@ -47,10 +55,76 @@ def _install_fluid_soft_relu():
         paddle.fluid = mods['paddle.fluid']
 
 
+class WorkerTraceback(RuntimeError):
+    """The traceback text of an exception raised in a DataLoader worker."""
+
+
+def _relay_thread_errors(iter_cls):
+    thread_loop, next_batch = iter_cls._thread_loop, iter_cls.__next__
+
+    def _thread_loop_keeping_errors(self, *args):
+        try:
+            thread_loop(self, *args)
+        except Exception as e:
+            self._relayed_error = e
+            self._exit_thread_unexpectedly()
+
+    def __next__(self):
+        try:
+            return next_batch(self)
+        except StopIteration:
+            raise
+        except Exception:
+            error = getattr(self, '_relayed_error', None)
+            if error is None:
+                raise
+            self._relayed_error = None
+            self._try_shutdown_all()  # stop workers now, not at exit
+            raise error from error.__cause__
+
+    iter_cls._thread_loop = _thread_loop_keeping_errors
+    iter_cls.__next__ = __next__
+
+
+def _keep_worker_exception_args(worker_exc_cls):
+    init, reraise = worker_exc_cls.__init__, worker_exc_cls.reraise
+
+    def __init__(self, worker_id, exc_info=None):
+        exc_info = exc_info or sys.exc_info()
+        init(self, worker_id, exc_info)
+        args = getattr(exc_info[1], 'args', None)
+        self.exc_args = (args if isinstance(args, tuple) and
+                         all(isinstance(a, (str, int)) for a in args)
+                         else None)
+
+    def reraise_with_own_message(self):
+        args = getattr(self, 'exc_args', None)
+        if args is None:
+            return reraise(self)
+        try:
+            error = self.exc_type(*args)
+        except Exception:
+            return reraise(self)
+        raise error from WorkerTraceback(
+            f'DataLoader worker {self.worker_id}:\n{self.exc_msg}')
+
+    worker_exc_cls.__init__ = __init__
+    worker_exc_cls.reraise = reraise_with_own_message
+
+
+def _install_loader_error_relay():
+    from paddle.io.dataloader import dataloader_iter, worker
+    for cls in (dataloader_iter._DataLoaderIterSingleProcess,
+                dataloader_iter._DataLoaderIterMultiProcess):
+        _relay_thread_errors(cls)
+    _keep_worker_exception_args(worker._WorkerException)
+
+
 def apply():
     """Apply every shim (idempotent). Must run before ``import ppgan``."""
     global _APPLIED
     if _APPLIED:
         return
     _install_fluid_soft_relu()
+    _install_loader_error_relay()
     _APPLIED = True

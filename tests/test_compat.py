@@ -1,8 +1,10 @@
 """ppgan 2.1.0 imports and builds under Paddle 3 through ppgan_ext.compat."""
 import sys
+import threading
 
 import numpy as np
 import paddle
+import pytest
 
 import ppgan_ext  # noqa: F401
 from ppgan_ext import compat
@@ -42,3 +44,52 @@ def test_ppgan_registries_load_and_build():
                          'pixel_criterion': {'name': 'L1Loss'}})
     out = model.nets['generator'](paddle.rand([1, 3, 8, 8]))
     assert out.shape == [1, 3, 32, 32]
+
+
+class _FailsAtThree(paddle.io.Dataset):
+    def __len__(self):
+        return 6
+
+    def __getitem__(self, i):
+        if i == 3:
+            from ppgan_ext.datasets.image_io import ImageReadError
+            raise ImageReadError(f'/data/bad_{i}.png: truncated')
+        return np.full(2, i, np.float32)
+
+
+def _drain(loader, in_thread):
+    """Iterate ``loader`` (in a thread, so a hang fails the test instead of
+    blocking it; worker processes need the main thread). Returns
+    (batches, error, finished)."""
+    out = {'seen': [], 'error': None}
+
+    def run():
+        try:
+            for batch in loader:
+                out['seen'].append(batch.numpy()[:, 0].tolist())
+        except Exception as e:
+            out['error'] = e
+    if not in_thread:
+        run()
+        return out['seen'], out['error'], True
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(60)
+    return out['seen'], out['error'], not thread.is_alive()
+
+
+@pytest.mark.parametrize('workers', [0, 1])
+def test_dataloader_errors_reach_the_loop_instead_of_hanging(workers):
+    """Paddle 3.3's loader thread died silently (0 workers: a hang)."""
+    from ppgan_ext.compat import WorkerTraceback
+    from ppgan_ext.datasets.image_io import ImageReadError
+    seen, error, finished = _drain(paddle.io.DataLoader(
+        _FailsAtThree(), batch_size=2, num_workers=workers),
+        in_thread=not workers)
+    assert finished, 'the data loader hung on a failing item'
+    assert isinstance(error, ImageReadError)
+    assert str(error) == '/data/bad_3.png: truncated'
+    assert seen in ([], [[0.0, 1.0]])  # the prefetched batch may be dropped
+    if workers:
+        assert isinstance(error.__cause__, WorkerTraceback)
+        assert 'bad_3.png' in str(error.__cause__)

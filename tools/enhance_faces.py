@@ -6,7 +6,9 @@
 Faces are found with the cascade detector that ships with OpenCV or
 scikit-image (no downloads), restored, and pasted back with a soft mask; the
 rest of each photo is unchanged. Photos keep their file names; unreadable
-files are reported and skipped.
+files are reported and skipped (exit code 1 if nothing could be written).
+Grayscale, RGBA and 16-bit photos are read as 8-bit RGB (see
+ppgan_ext/datasets/image_io.py); outputs are written atomically.
 """
 import argparse
 import os
@@ -55,6 +57,7 @@ def main(argv=None):
         print(f'{src}: {len(boxes)} face(s) enhanced')
         done += 1
     print(f'{done} photo(s) written to {args.out}, {skipped} skipped')
+    sys.exit(1 if skipped and not done else 0)
 
 
 if __name__ == '__main__':

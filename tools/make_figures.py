@@ -27,6 +27,16 @@ def _label(img, text):
     return out
 
 
+def _check_pair(hr, lr, sr, args):
+    """The model's output of ``--lr`` must have the size of ``--hr``."""
+    from ppgan_ext.datasets.base import DatasetError
+    if sr.shape[:2] != hr.shape[:2]:
+        raise DatasetError(
+            f'{args.lr}: LR {lr.shape[1]}x{lr.shape[0]} super-resolves to '
+            f'{sr.shape[1]}x{sr.shape[0]}, but HR {args.hr} is '
+            f'{hr.shape[1]}x{hr.shape[0]}')
+
+
 def sr_compare(args):
     import ppgan_ext  # noqa: F401
     from ppgan.metrics.psnr_ssim import calculate_psnr
@@ -34,10 +44,13 @@ def sr_compare(args):
     from ppgan_ext.datasets.image_io import read_image
     from ppgan_ext.datasets.pairs_writer import write_image
     from ppgan_ext.deploy.predictor import SRPredictor
-    hr, lr = read_image(args.hr), read_image(args.lr)
+    from ppgan_ext.errors import exit_on_user_error
+    with exit_on_user_error():
+        hr, lr = read_image(args.hr), read_image(args.lr)
+        pred = SRPredictor(args.config_file, args.weights)
+        sr = pred.predict(lr)
+        _check_pair(hr, lr, sr, args)
     h, w = hr.shape[:2]
-    pred = SRPredictor(args.config_file, args.weights)
-    sr = pred.predict(lr)
     bic = bicubic_resize(lr, (w, h))
     near = np.repeat(np.repeat(lr, h // lr.shape[0], 0), w // lr.shape[1], 1)
     border = pred.scale if pred.scale > 1 else 4

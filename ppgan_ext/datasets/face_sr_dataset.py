@@ -22,11 +22,10 @@ import paddle
 from ppgan.datasets.builder import DATASETS
 
 from ..registry import register
-from .base import ClearErrorsMixin
+from .base import ClearErrorsMixin, DatasetError, checked_images
 from .face_transforms import (hflip, lr_from_hr, random_scale_crop,
                               square_resize)
-from .image_io import ImageReadError, list_images, read_image
-from .sr_folder_dataset import DatasetError
+from .image_io import read_image
 
 __all__ = ['FaceSRDataset', 'face_bicubic_baseline']
 
@@ -77,10 +76,7 @@ class FaceSRDataset(ClearErrorsMixin, _Base):
         self.mean = np.asarray(mean, np.float32).reshape(3, 1, 1)
         self.std = np.asarray(std, np.float32).reshape(3, 1, 1)
         what = 'LR input folder' if lr_only else 'HR face folder'
-        try:
-            self.paths = list_images(self.folder, what)
-        except ImageReadError as e:
-            raise DatasetError(str(e)) from None
+        self.paths = checked_images(self.folder, what)
 
     def __len__(self):
         return len(self.paths)

@@ -32,8 +32,8 @@ from paddle.io import Dataset
 from ppgan.datasets.builder import DATASETS
 
 from ..registry import register
-from .image_io import ImageReadError, image_size, list_images, read_image
-from .sr_folder_dataset import DatasetError
+from .base import DatasetError, checked_images
+from .image_io import read_image
 
 __all__ = ['FFHQDegradationDataset', 'degrade_face', 'motion_blur_kernel']
 
@@ -207,23 +207,13 @@ class FFHQDegradationDataset(Dataset):
                                lq_size_range=(lo, hi), noise_prob=noise_prob,
                                noise_max=noise_max, jpeg_prob=jpeg_prob,
                                jpeg_quality=(q_lo, q_hi))
-        self.gt_paths = self._checked_list(gt_folder, 'HQ (gt_folder)')
+        self.gt_paths = checked_images(gt_folder, 'HQ (gt_folder)')
         self.lq_paths = None
         if lq_folder:
             self.lq_paths = self._pair(lq_folder)
 
-    @staticmethod
-    def _checked_list(folder, what):
-        try:
-            paths = list_images(folder, what)
-            for p in paths:
-                image_size(p)  # header only: catches non-images early
-        except ImageReadError as e:
-            raise DatasetError(str(e)) from None
-        return paths
-
     def _pair(self, lq_folder):
-        lq = self._checked_list(lq_folder, 'LQ (lq_folder)')
+        lq = checked_images(lq_folder, 'LQ (lq_folder)')
         by_stem = {}
         for p in lq:
             by_stem.setdefault(os.path.splitext(os.path.basename(p))[0],

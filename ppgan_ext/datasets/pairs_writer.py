@@ -13,6 +13,7 @@ import os
 from dataclasses import dataclass, field
 
 import cv2
+import numpy as np
 
 from .degradations import DEGRADATIONS, mod_crop
 from .image_io import ImageReadError, list_images, read_image
@@ -42,9 +43,14 @@ def write_image(path, img_rgb):
     stem, ext = os.path.splitext(name)
     tmp = os.path.join(folder, f'.{stem}.tmp{ext}')
     bgr = img_rgb[..., ::-1] if img_rgb.shape[2] == 3 else img_rgb
-    if not cv2.imwrite(tmp, bgr):
-        raise OSError(f'{path}: could not write image')
-    os.replace(tmp, path)
+    try:
+        if not cv2.imwrite(tmp, np.ascontiguousarray(bgr)):
+            raise OSError(f'{path}: could not write image')
+        os.replace(tmp, path)
+    except BaseException:  # interrupted or failed: leave nothing behind
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
 
 
 def write_pairs(hr_folder, out_root, split='train', scales=(4, ),

@@ -1,11 +1,12 @@
 """Paired LR/HR folders for super-resolution, checked when the dataset loads.
 
 ppgan's ``SRDataset`` only asserts that the two folders hold the same number
-of files and that each LR path exists; a wrong scale, an empty or corrupt file
-or an empty folder surface later as a traceback from OpenCV or Paddle. This
-subclass keeps its data layout and output (``lq_path``/``gt_path`` dicts fed
-to the same preprocess pipelines) and checks every pair up front, failing
-with a message that names the file.
+of files and that each LR path exists; a wrong scale, an empty or corrupt file,
+an image smaller than the training crop or an empty folder surface later as a
+traceback from OpenCV or Paddle. This subclass keeps its data layout and
+output (``lq_path``/``gt_path`` dicts fed to the same preprocess pipelines)
+and checks every pair up front, failing with a message that names the file.
+Its pipeline runs without ppgan's printed tracebacks (see ``QuietCompose``).
 """
 import os
 
@@ -14,23 +15,33 @@ from ppgan.datasets.builder import DATASETS
 from ppgan.datasets.preprocess.builder import PREPROCESS
 
 from ..registry import register
-from .base import ClearErrorsMixin
+from .base import ClearErrorsMixin, DatasetError, QuietCompose
 from .image_io import ImageReadError, image_size, list_images, read_image
 
-__all__ = ['SRFolderDataset', 'ReadImage', 'DatasetError', 'check_sr_pairs']
+__all__ = ['SRFolderDataset', 'ReadImage', 'DatasetError', 'check_sr_pairs',
+           'crop_size_of']
 
 
-class DatasetError(ValueError):
-    """A dataset folder is empty, unpaired or inconsistent with the config."""
+def crop_size_of(preprocess):
+    """``gt_patch_size`` of an ``SRPairedRandomCrop`` in a preprocess config
+    (nested anywhere), else 0."""
+    if isinstance(preprocess, dict):
+        if preprocess.get('name') == 'SRPairedRandomCrop':
+            return int(preprocess.get('gt_patch_size', 0))
+        preprocess = list(preprocess.values())
+    if isinstance(preprocess, (list, tuple)):
+        return max([crop_size_of(p) for p in preprocess] + [0])
+    return 0
 
 
 def check_sr_pairs(lq_folder, gt_folder, scale, lq_upsampled=False,
-                   filename_tmpl='{}'):
+                   filename_tmpl='{}', min_gt_size=0):
     """Pair every HR image with its LR one and check sizes against ``scale``.
 
     Returns ``[{'lq_path':..., 'gt_path':...}, ...]`` sorted by HR name.
     ``lq_upsampled``: LR inputs have the HR size (models that take an
-    up-sampled input, e.g. SPARNet). Raises :class:`DatasetError`.
+    up-sampled input, e.g. SPARNet). ``min_gt_size``: smallest HR side
+    allowed (the training crop). Raises :class:`DatasetError`.
     """
     try:
         gt_paths = list_images(gt_folder, 'HR (gt_folder)')
@@ -51,6 +62,10 @@ def check_sr_pairs(lq_folder, gt_folder, scale, lq_upsampled=False,
             lw, lh = image_size(lq_path)
         except ImageReadError as e:
             raise DatasetError(str(e)) from None
+        if min(gw, gh) < min_gt_size:
+            raise DatasetError(f'{gt_path}: HR image {gw}x{gh} is smaller '
+                               f'than the training crop (gt_patch_size='
+                               f'{min_gt_size})')
         want = (gw, gh) if lq_upsampled else (gw / scale, gh / scale)
         if (lw, lh) != want:
             raise DatasetError(
@@ -76,18 +91,24 @@ class SRFolderDataset(ClearErrorsMixin, SRDataset):
         scale: HR size / LR size.
         filename_tmpl: LR file stem template, ``'{}'`` = same name as HR.
         lq_upsampled: LR images are already at HR size.
+
+    Every HR image must be at least as large as the pipeline's
+    ``SRPairedRandomCrop`` (checked on load, not mid-training).
     """
 
     def __init__(self, lq_folder, gt_folder, preprocess, scale,
                  filename_tmpl='{}', lq_upsampled=False):
         self.lq_upsampled = lq_upsampled
+        self.min_gt_size = crop_size_of(preprocess)
         super().__init__(lq_folder, gt_folder, preprocess, scale,
                          filename_tmpl)
+        if getattr(self, 'preprocess', None) is not None:
+            self.preprocess = QuietCompose(self.preprocess.functions)
 
     def prepare_data_infos(self):
         self.data_infos = check_sr_pairs(self.lq_folder, self.gt_folder,
                                          self.scale, self.lq_upsampled,
-                                         self.filename_tmpl)
+                                         self.filename_tmpl, self.min_gt_size)
         return self.data_infos
 
 

@@ -2,11 +2,22 @@
 import numpy as np
 from ppgan.metrics.psnr_ssim import calculate_psnr, calculate_ssim
 
+from ..datasets.base import DatasetError
 from ..datasets.degradations import bicubic_resize
 from ..datasets.image_io import read_image
 from ..datasets.sr_folder_dataset import check_sr_pairs
 
 __all__ = ['bicubic_baseline']
+
+SSIM_WINDOW = 11  # ppgan's calculate_ssim: 11x11 Gaussian window
+
+
+def _check_size(img, crop, path):
+    h, w = img.shape[:2]
+    if min(h, w) - 2 * crop < SSIM_WINDOW:
+        raise DatasetError(f'{path}: HR image {w}x{h} is too small for SSIM '
+                           f'({SSIM_WINDOW}x{SSIM_WINDOW} window after '
+                           f'cropping {crop} border pixels)')
 
 
 def bicubic_baseline(lq_folder, gt_folder, scale, crop_border=None):
@@ -18,6 +29,7 @@ def bicubic_baseline(lq_folder, gt_folder, scale, crop_border=None):
     psnrs, ssims = [], []
     for pair in check_sr_pairs(lq_folder, gt_folder, scale):
         gt = read_image(pair['gt_path'])
+        _check_size(gt, crop, pair['gt_path'])
         up = bicubic_resize(read_image(pair['lq_path']),
                             (gt.shape[1], gt.shape[0]))
         psnrs.append(calculate_psnr(up, gt, crop, test_y_channel=True))

@@ -106,9 +106,15 @@ def test_bad_image_names_file(hr_folder):
     bad = os.path.join(hr_folder, 'c.png')
     with open(bad, 'w') as f:
         f.write('not an image')
-    data = FaceSRDataset(hr_folder)
-    with pytest.raises(ImageReadError, match='c.png'):
-        data[2]
+    with pytest.raises(DatasetError, match=r'c.png: not a readable image.*'
+                       r'1 unreadable file\(s\) of 3'):
+        FaceSRDataset(hr_folder)
+    os.remove(bad)
+    data = FaceSRDataset(hr_folder)  # a truncated file has a valid header
+    with open(data.paths[0], 'r+b') as f:
+        f.truncate(200)
+    with pytest.raises(ImageReadError, match='a.png'):
+        data[0]
 
 
 @pytest.mark.parametrize('kw, match', [({'scale': 3}, 'scale'),
