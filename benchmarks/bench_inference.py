@@ -5,6 +5,7 @@ and tiled super-resolution memory as the image grows.
     python benchmarks/bench_inference.py            # everything (slow)
     python benchmarks/bench_inference.py --quick    # small sizes, 1 repeat
     python benchmarks/bench_inference.py --only rdn_x4 sparnet
+    python benchmarks/bench_inference.py --tiled-only  # memory as size grows
 
 Each row runs in a fresh subprocess so its peak RSS is its own. Weights are
 random (latency does not depend on them). The dynamic-graph row of each model
@@ -150,6 +151,7 @@ def main():
     p.add_argument('--repeats', type=int, default=3)
     p.add_argument('--only', nargs='*', default=None)
     p.add_argument('--no-tiled', action='store_true')
+    p.add_argument('--tiled-only', action='store_true')
     p.add_argument('--child', nargs='*', default=None)
     args = p.parse_args()
     workdir = tempfile.mkdtemp(prefix='bench_inference_')
@@ -169,7 +171,7 @@ def main():
     repeats = 1 if args.quick else args.repeats
     print(f'{"model":22s} {"backend":12s} {"input":18s} {"ms":>9s} '
           f'{"x dynamic":>9s} {"peak MB":>8s}')
-    for model in args.only or MODELS:
+    for model in [] if args.tiled_only else args.only or MODELS:
         base = None
         for backend in backends:
             r = child([model, backend, 'quick' if args.quick else 'full',

@@ -27,6 +27,10 @@ def main(argv=None):
                    'whole image)')
     p.add_argument('--tile-overlap', type=int, default=None)
     p.add_argument('--device', default='auto')
+    p.add_argument('--engine', default='auto',
+                   choices=['auto', 'dynamic', 'inference'],
+                   help='auto: Paddle Inference with oneDNN on CPU (an '
+                   'export made on the fly), dynamic graph on GPU/NPU')
     args = p.parse_args(argv)
 
     import ppgan_ext
@@ -36,7 +40,8 @@ def main(argv=None):
         set_device(args.device)
         written, skipped = ppgan_ext.predict(
             args.config_file, args.weights, args.input, args.out,
-            tile=args.tile, tile_overlap=args.tile_overlap)
+            tile=args.tile, tile_overlap=args.tile_overlap,
+            engine=args.engine)
     print(f'{len(written)} written to {args.out}, {len(skipped)} skipped')
     sys.exit(1 if skipped and not written else 0)
 

@@ -20,9 +20,14 @@ def export_onnx(path_prefix, sample, atol=1e-4, opset=13, log=print):
         raise ImportError('ONNX export needs `pip install paddle2onnx '
                           f'onnxruntime` ({e})') from None
     onnx_path = path_prefix + '.onnx'
+    # onnxoptimizer, not paddle2onnx's default Polygraphy constant folding:
+    # its symbolic shape inference (sympy) takes minutes to hours on graphs
+    # with many dynamic-size slices (SPARNet); ONNX Runtime folds constants
+    # itself when it loads the model.
     paddle2onnx.export(_model_file(path_prefix), path_prefix + '.pdiparams',
                        save_file=onnx_path, opset_version=opset,
-                       enable_onnx_checker=True)
+                       enable_onnx_checker=True,
+                       optimize_tool='onnxoptimizer')
     session = onnxruntime.InferenceSession(
         onnx_path, providers=['CPUExecutionProvider'])
     feed = {session.get_inputs()[0].name: sample.astype(np.float32)}

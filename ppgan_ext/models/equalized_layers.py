@@ -18,7 +18,7 @@ from .ops import upsample_nearest
 
 __all__ = [
     'EqualizedConv2d', 'EqualizedLinear', 'PixelNorm', 'MinibatchStdDev',
-    'upscale2d'
+    'upscale2d', 'upscale_then'
 ]
 
 
@@ -127,6 +127,15 @@ def upscale2d(x, factor=2):
     """Nearest-neighbour up-sampling of an NCHW map by an integer factor
     (oneDNN-exportable form, see ``ppgan_ext.models.ops``)."""
     return upsample_nearest(x, factor)
+
+
+def upscale_then(conv, x):
+    """``conv(upscale2d(x))``; a ``conv`` with ``upsamples_input = True``
+    (the export form ``ppgan_ext.deploy.export_forms.UpsampleConv``) does
+    both itself."""
+    if getattr(conv, 'upsamples_input', False):
+        return conv(x)
+    return conv(upscale2d(x))
 
 
 class MinibatchStdDev(nn.Layer):

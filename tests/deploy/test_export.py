@@ -1,10 +1,12 @@
 """Every generator exports with dynamic shapes and runs under Paddle
-Inference with oneDNN, matching the dynamic graph within 1e-4."""
+Inference with oneDNN, matching the dynamic graph within 1e-4 (ppgan's
+RRDBNet too, through its export form)."""
 import numpy as np
 import paddle
 import pytest
 
 import ppgan_ext  # noqa: F401
+from ppgan.models.generators.rrdb_net import RRDBNet
 from ppgan_ext.deploy.export import (MaxLeakyReLU, check_export,
                                      export_generator, sample_input)
 from ppgan_ext.deploy.onnx_export import export_onnx
@@ -17,7 +19,7 @@ TINY_SPARNET = dict(min_ch=8, max_ch=16, in_size=32, out_size=32,
                     att_name='spar', bottleneck_size=8, hourglass_width=8)
 
 
-ONNX_CHECKED = ('rdn_x4', 'sparnet', 'pgan')
+ONNX_CHECKED = ('rdn_x4', 'sparnet', 'pgan', 'esrgan')
 
 
 def nets():
@@ -34,6 +36,7 @@ def nets():
                                        att_name='spar3d',
                                        spectral_norm=True)), 32),
         'pgan': (pgan, None),
+        'esrgan': (RRDBNet(3, 3, 8, 1, gc=4), 10),
     }
 
 

@@ -39,3 +39,18 @@ def test_faces_are_replaced_and_background_untouched(tmp_path):
         mask[max(b.top - pad, 0):b.top + b.size + pad,
              max(b.left - pad, 0):b.left + b.size + pad] = True
     np.testing.assert_array_equal(out[~mask], photo[~mask])
+
+
+def test_crops_are_resized_to_the_face_models_own_size(tmp_path):
+    """SPARNet (in_size 128) and SPARNetHD (512) get crops of their size."""
+    from ppgan.models.generators.builder import build_generator
+    gen = {'name': 'SPARNet', 'min_ch': 8, 'max_ch': 16, 'in_size': 64,
+           'out_size': 64, 'min_feat_size': 16, 'res_depth': 1,
+           'bottleneck_size': 8, 'hourglass_width': 8}
+    cfg = write_config(tmp_path, gen, mean=127.5, std=127.5)
+    weights = tmp_path / 'w.pdparams'
+    net = build_generator(dict(gen))
+    save_checkpoint({'generator': {k: v.numpy() for k, v in
+                                   net.state_dict().items()}}, str(weights))
+    enhancer = FaceEnhancer(cfg, str(weights))
+    assert enhancer.size == 64 and enhancer.predictor.scale == 1

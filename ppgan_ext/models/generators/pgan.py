@@ -4,7 +4,8 @@ import paddle.nn as nn
 from ppgan.models.generators.builder import GENERATORS
 
 from ...registry import register
-from ..equalized_layers import ProgressiveLayersMixin, PixelNorm, upscale2d
+from ..equalized_layers import (ProgressiveLayersMixin, PixelNorm, upscale2d,
+                                upscale_then)
 
 __all__ = ['PGANGenerator', 'resolve_depths', 'check_alpha']
 
@@ -148,8 +149,7 @@ class PGANGenerator(ProgressiveLayersMixin, nn.Layer):
         if blend and self.num_scales == 2:
             old = upscale2d(self.to_rgb[0](x))
         for i, (conv_a, conv_b) in enumerate(self.scale_layers):
-            x = upscale2d(x)
-            x = self._normalize(self.act(conv_a(x)))
+            x = self._normalize(self.act(upscale_then(conv_a, x)))
             x = self._normalize(self.act(conv_b(x)))
             if blend and i == len(self.scale_layers) - 2:
                 old = upscale2d(self.to_rgb[-2](x))

@@ -65,6 +65,7 @@ class SPARNet(nn.Layer):
                                  f'{min_feat_size}')
         if bottleneck_size <= 0:
             raise ValueError(f'bottleneck_size={bottleneck_size} must be > 0')
+        self.in_size, self.out_size = in_size, out_size  # for inference
 
         def clip(c):
             return max(min_ch, min(c, max_ch))
