@@ -12,6 +12,7 @@ random (latency does not depend on them). The dynamic-graph row of each model
 is the baseline its ratios are measured against.
 """
 import argparse
+import itertools
 import json
 import os
 import resource
@@ -111,21 +112,30 @@ TILED_RDN = {'name': 'RDN', 'scale': 4, 'num_features': 32, 'num_blocks': 3,
              'num_layers': 3, 'growth_rate': 16}
 
 
-def run_tiled(size, tile, workdir):
+def run_tiled(size, tile, engine, workdir):
     """Child: a small RDN x4 (the demo's width; memory behaviour is what is
     measured, and the paper RDN would take hours at 4000x3000) over an HxW
-    image in tiles."""
+    image in tiles, run by the dynamic graph or (the CPU default of
+    tools/inference.py) its export under Paddle Inference with oneDNN."""
     import numpy as np
     import paddle
+    from ppgan_ext.deploy.export import (create_predictor, export_generator,
+                                         run_predictor)
     from ppgan_ext.deploy.tiling import tiled_apply
     paddle.seed(0)
     net = build(TILED_RDN)
     h, w = size
     img = np.random.RandomState(0).rand(3, h, w).astype('float32')
+    if engine == 'onednn':
+        pred = create_predictor(export_generator(
+            net, os.path.join(workdir, 'tiled')))
 
-    def fn(chw):
-        with paddle.no_grad():
-            return net(paddle.to_tensor(chw[None])).numpy()[0]
+        def fn(chw):
+            return run_predictor(pred, chw[None])[0]
+    else:
+        def fn(chw):
+            with paddle.no_grad():
+                return net(paddle.to_tensor(chw[None])).numpy()[0]
 
     def to_uint8(chw):  # as SRPredictor stores tiles
         return np.clip(chw * 255, 0, 255).astype('uint8')
@@ -158,7 +168,7 @@ def main():
     if args.child is not None:
         if args.child[0] == 'tiled':
             h, w, tile = map(int, args.child[1:4])
-            run_tiled((h, w), tile, workdir)
+            run_tiled((h, w), tile, args.child[4], workdir)
         else:
             run_one(args.child[0], args.child[1], args.child[2] == 'quick',
                     int(args.child[3]), workdir)
@@ -169,9 +179,11 @@ def main():
     except ImportError:
         backends = ['dynamic', 'onednn', 'plain']
     repeats = 1 if args.quick else args.repeats
-    print(f'{"model":22s} {"backend":12s} {"input":18s} {"ms":>9s} '
-          f'{"x dynamic":>9s} {"peak MB":>8s}')
-    for model in [] if args.tiled_only else args.only or MODELS:
+    models = [] if args.tiled_only else args.only or MODELS
+    if models:
+        print(f'{"model":22s} {"backend":12s} {"input":18s} {"ms":>9s} '
+              f'{"x dynamic":>9s} {"peak MB":>8s}')
+    for model in models:
         base = None
         for backend in backends:
             r = child([model, backend, 'quick' if args.quick else 'full',
@@ -185,20 +197,20 @@ def main():
                   f'{r["rss_mb"]:8.0f}', flush=True)
     if args.no_tiled:
         return
-    print(f'\n{"tiled small RDN x4, tile 128":30s} {"s":>8s} {"peak MB":>8s} '
-          f'{"buffers MB":>10s} {"peak-buffers":>12s}')
+    print(f'\n{"tiled small RDN x4, tile 128":30s} {"engine":8s} {"s":>8s} '
+          f'{"peak MB":>8s} {"buffers MB":>10s} {"peak-buffers":>12s}')
     sizes = [(128, 128), (256, 256)] if args.quick else \
         [(512, 512), (2048, 2048), (3000, 4000)]
-    for h, w in sizes:
-        r = child(['tiled', str(h), str(w), '128'])
-        label = f'{w}x{h} LR input'
+    for (h, w), engine in itertools.product(sizes, ('dynamic', 'onednn')):
+        r = child(['tiled', str(h), str(w), '128', engine])
+        label = f'{w}x{h} LR input {engine:8s}'
         if 'error' in r:
-            print(f'{label:30s} error: {r["error"]}')
+            print(f'{label:39s} error: {r["error"]}')
         else:
             # input float32 CHW + output uint8 at x4: they grow with the
             # image by nature; the rest (network activations) should not
             buffers = (h * w * 3 * 4 + h * w * 16 * 3) / 2**20
-            print(f'{label:30s} {r["seconds"]:8.1f} {r["rss_mb"]:8.0f} '
+            print(f'{label:39s} {r["seconds"]:8.1f} {r["rss_mb"]:8.0f} '
                   f'{buffers:10.0f} {r["rss_mb"] - buffers:12.0f}', flush=True)
 
 

@@ -6,6 +6,9 @@ misspelled key with a bare ``assert``. Here values are parsed as YAML scalars
 ``-o amp.level=O2``) and a path that does not exist fails naming the key and
 the keys that do exist at that level. The resulting object is ppgan's own
 ``AttrDict`` so the Trainer sees exactly what ``get_config`` would give.
+
+A config may also be named by model (``rdn_x4``, ``sparnet``): the file of
+that name in the project's ``configs/`` folder.
 """
 import ast
 import os
@@ -13,7 +16,11 @@ import os
 import yaml
 from ppgan.utils.config import AttrDict, create_attr_dict
 
-__all__ = ['ConfigError', 'load_config', 'apply_overrides']
+__all__ = ['ConfigError', 'load_config', 'apply_overrides', 'resolve_config',
+           'CONFIG_DIR']
+
+CONFIG_DIR = os.path.join(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))), 'configs')
 
 
 class ConfigError(ValueError):
@@ -87,12 +94,29 @@ def apply_overrides(cfg, options, new_keys=('amp', )):
     return cfg
 
 
-def load_config(path, overrides=None):
-    """Read ``path`` into ppgan's AttrDict and apply ``overrides``."""
+def _model_names():
+    if not os.path.isdir(CONFIG_DIR):
+        return []
+    return sorted(n[:-5] for n in os.listdir(CONFIG_DIR)
+                  if n.endswith('.yaml'))
+
+
+def resolve_config(path):
+    """A config file path, or a model name from ``configs/`` -> its path."""
     if not path:
         raise ConfigError('no config file given (use --config-file/-c)')
-    if not os.path.isfile(path):
-        raise ConfigError(f'{path}: config file not found')
+    if os.path.isfile(path):
+        return path
+    names = _model_names()
+    if path in names:
+        return os.path.join(CONFIG_DIR, path + '.yaml')
+    raise ConfigError(f'{path}: config file not found, and not a model name '
+                      f'(names: {", ".join(names) or "none"})')
+
+
+def load_config(path, overrides=None):
+    """Read ``path`` into ppgan's AttrDict and apply ``overrides``."""
+    path = resolve_config(path)
     try:
         with open(path) as f:
             raw = yaml.safe_load(f)

@@ -53,3 +53,12 @@ def test_apply_overrides_on_plain_dict():
     cfg = {'a': {'b': [1, 2]}}
     apply_overrides(cfg, ['a.b.1=[3, 4]'])
     assert cfg['a']['b'][1] == [3, 4]
+
+
+def test_a_model_name_stands_for_its_config(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)  # not relative to the working directory
+    cfg = load_config('rdn_x4')
+    assert cfg.model.generator.scale == 4
+    with pytest.raises(ConfigError, match=r"rdn_x9: config file not found, "
+                       r"and not a model name \(names: .*rdn_x4, "):
+        load_config('rdn_x9')

@@ -1,4 +1,4 @@
-"""Convert a PyTorch checkpoint (RDN, SPARNet, SPARNetHD, PGAN) to .pdparams.
+r"""Convert a PyTorch checkpoint (RDN, SPARNet, SPARNetHD, PGAN) to .pdparams.
 
 Example:
   python tools/convert_weights.py -c configs/rdn_x4.yaml --src RDN_BIX4.pt \

@@ -1,4 +1,4 @@
-"""Enhance the faces in whole photos with SPARNet / SPARNetHD.
+r"""Enhance the faces in whole photos with SPARNet / SPARNetHD.
 
   python tools/enhance_faces.py -c configs/sparnethd_attn2d.yaml \
       --weights sparnethd.pdparams --input group.jpg photos/ --out enhanced/
@@ -20,7 +20,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument('-c', '--config-file', required=True)
+    p.add_argument('-c', '--config-file', required=True,
+                   help='config file, or a model name from configs/ '
+                   '(rdn_x4, sparnet, ...)')
     p.add_argument('--weights', required=True)
     p.add_argument('--input', nargs='+', required=True)
     p.add_argument('--out', required=True)

@@ -1,4 +1,4 @@
-"""Export a generator for Paddle Inference and check the export.
+r"""Export a generator for Paddle Inference and check the export.
 
   python tools/export_model.py -c configs/rdn_x4.yaml --load rdn_x4.pdparams \
       --out inference_model/rdn_x4
@@ -20,7 +20,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument('-c', '--config-file', required=True)
+    p.add_argument('-c', '--config-file', required=True,
+                   help='config file, or a model name from configs/ '
+                   '(rdn_x4, sparnet, ...)')
     p.add_argument('--load', required=True, help='weights (.pdparams)')
     p.add_argument('--out', required=True, help='output folder')
     p.add_argument('--size', type=int, default=None,

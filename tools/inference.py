@@ -1,7 +1,11 @@
-"""Super-resolve images with any SR model of the plugin (or ESRGAN).
+r"""Super-resolve images with any SR model of the plugin (or ESRGAN).
 
   python tools/inference.py -c configs/rdn_x4.yaml --weights rdn_x4.pdparams \
       --input photo.png folder/ 'shots/*.jpg' --out results/ [--tile 256]
+  python tools/inference.py -c rdn_x4 --weights rdn_x4.pdparams ...  # by name
+
+On CPU the generator runs as an export under Paddle Inference with oneDNN
+(made on the fly; --engine dynamic for the dynamic graph).
 
 Results keep the input file names. Unreadable files are reported and
 skipped. Grayscale inputs are expanded to RGB, RGBA loses its alpha channel,
@@ -17,7 +21,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument('-c', '--config-file', required=True)
+    p.add_argument('-c', '--config-file', required=True,
+                   help='config file, or a model name from configs/ '
+                   '(rdn_x4, sparnet, ...)')
     p.add_argument('--weights', required=True, help='.pdparams weights')
     p.add_argument('--input', nargs='+', required=True,
                    help='image files, folders or globs')

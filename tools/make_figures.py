@@ -1,4 +1,4 @@
-"""Pictures for people, made from the project's own outputs.
+r"""Pictures for people, made from the project's own outputs.
 
   # LR / bicubic / model / HR side by side on a held-out photo
   python tools/make_figures.py sr-compare -c configs/rdn_x2_demo.yaml \

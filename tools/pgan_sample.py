@@ -1,4 +1,4 @@
-"""Sample faces from PGAN weights: N images + a grid for a seed, or a latent
+r"""Sample faces from PGAN weights: N images + a grid for a seed, or a latent
 walk between two seeds.
 
   python tools/pgan_sample.py -c configs/pgan_demo_lfw.yaml --weights W.pdparams \
@@ -16,7 +16,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument('-c', '--config-file', required=True)
+    p.add_argument('-c', '--config-file', required=True,
+                   help='config file, or a model name from configs/ '
+                   '(rdn_x4, sparnet, ...)')
     p.add_argument('--weights', required=True)
     p.add_argument('--out', required=True)
     p.add_argument('--num', type=int, default=64)

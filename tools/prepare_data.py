@@ -1,4 +1,4 @@
-"""Write the paired LR/HR folders an SR config reads, from a folder of HR images.
+r"""Write the paired LR/HR folders an SR config reads, from a folder of HR images.
 
 Output layout (animeSR style; every SR config of the plugin reads it):
   OUT/<split>        HR images, mod-cropped to a multiple of every scale

@@ -13,7 +13,7 @@ import paddle
 from paddle import inference
 
 from ..models.base import unwrap
-from .export_forms import MaxLeakyReLU, to_export_form  # noqa: F401
+from .export_forms import to_export_form
 
 __all__ = ['input_spec_for', 'export_generator', 'create_predictor',
            'run_predictor', 'check_export', 'sample_input']

@@ -30,6 +30,7 @@ import numpy as np
 import paddle
 import paddle.nn as nn
 import paddle.nn.functional as F
+from ppgan.models.generators.rrdb_net import RRDBNet
 
 from ..models.equalized_layers import (EqualizedConv2d, EqualizedLinear,
                                        PixelNorm)
@@ -39,28 +40,16 @@ from ..models.generators.sparnet_blocks import (ConvNormAct,
                                                 SpectralNormConv2D)
 from ..models.ops import crop_to, edge_pad, reflect_pad, upsample_nearest
 
-__all__ = ['to_export_form', 'MaxLeakyReLU', 'ChannelPReLU', 'ConvPixelNorm',
+__all__ = ['to_export_form', 'ChannelPReLU', 'ConvPixelNorm',
            'UpsampleConv', 'ExportConvNormAct', 'CroppingHourglass',
            'ExportRRDBNet', 'conv_with', 'fold_bn', 'subpixel_weight']
-
-
-class MaxLeakyReLU(nn.Layer):
-    """``max(x, slope * x)``: leaky ReLU for 0 <= slope <= 1 without the
-    leaky_relu op (see :class:`ChannelPReLU`); for inputs whose channel
-    count is unknown."""
-
-    def __init__(self, slope):
-        super().__init__()
-        self.slope = float(slope)
-
-    def forward(self, x):
-        return paddle.maximum(x, x * self.slope)
 
 
 class ChannelPReLU(nn.Layer):
     """Leaky ReLU as a per-channel PReLU whose weights all equal ``slope``
     (bit-exact: ``x`` or ``slope * x``). oneDNN runs it as one op in its own
-    layout; a single shared weight is ~3x slower there."""
+    layout; a single shared weight is ~3x slower there. ``maximum(x, slope
+    * x)`` when the channel count is unknown."""
 
     def __init__(self, slope):
         super().__init__()
@@ -189,13 +178,13 @@ class UpsampleConv(nn.Layer):
                                   padding=1)
 
 
-class ExportConvNormAct(nn.Layer):
+class ExportConvNormAct(ConvNormAct):
     """:class:`ConvNormAct` with batch norm folded into the conv, reflect
     padding as slices + concat, and up-sampling + conv as
     :class:`UpsampleConv`."""
 
     def __init__(self, src):
-        super().__init__()
+        nn.Layer.__init__(self)  # reuses src's layers: build none of its own
         self.upsample, self.pad = src.upsample, src.pad
         self.conv, self.norm, self.act = src.conv, src.norm, src.act
         if not _is_plain_conv(src.conv, stride=src.conv._stride[0]):
@@ -216,15 +205,6 @@ class ExportConvNormAct(nn.Layer):
         if self.pad:
             x = reflect_pad(x, self.pad)
         return self.forward_padded(x)
-
-    def forward_padded(self, x):
-        """The layer on an input already padded (and up-sampled)."""
-        x = self.conv(x)
-        if self.norm is not None:
-            x = self.norm(x)
-        if self.act is not None:
-            x = self.act(x)
-        return x
 
 
 class CroppingHourglass(nn.Layer):
@@ -321,35 +301,28 @@ def _pgan(net):
     return net
 
 
-def _forms():
-    forms = {
-        nn.LeakyReLU: _leaky,
-        SpectralNormConv2D: _spectral,
-        EqualizedConv2d: _equalized_conv,
-        EqualizedLinear: _equalized_linear,
-        PixelNorm: lambda layer: ConvPixelNorm(layer.epsilon),
-        ConvNormAct: ExportConvNormAct,
-        HourglassAttention: CroppingHourglass,
-        PGANGenerator: _pgan,
-    }
-    try:
-        from ppgan.models.generators.rrdb_net import RRDBNet
-        forms[RRDBNet] = ExportRRDBNet
-    except ImportError:  # pragma: no cover - ppgan always ships it
-        pass
-    return forms
+# exact layer type -> function building its export form
+_FORMS = {
+    nn.LeakyReLU: _leaky,
+    SpectralNormConv2D: _spectral,
+    EqualizedConv2d: _equalized_conv,
+    EqualizedLinear: _equalized_linear,
+    PixelNorm: lambda layer: ConvPixelNorm(layer.epsilon),
+    ConvNormAct: ExportConvNormAct,
+    HourglassAttention: CroppingHourglass,
+    PGANGenerator: _pgan,
+    RRDBNet: ExportRRDBNet,
+}
 
 
 def to_export_form(net):
     """Replace, bottom-up, every sublayer of ``net`` (and ``net``) that has
     an export form; ``net`` should be a copy in eval mode. Returns the
     result (``net`` itself unless its own type has a form)."""
-    forms = _forms()
-
     def convert(layer):
         for name, child in list(layer.named_children()):
             setattr(layer, name, convert(child))
-        form = forms.get(type(layer))
+        form = _FORMS.get(type(layer))
         return layer if form is None else form(layer)
 
     return convert(net)

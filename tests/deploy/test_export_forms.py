@@ -13,7 +13,7 @@ from ppgan_ext.deploy.export import _exportable_copy
 from ppgan_ext.deploy.export_forms import (ChannelPReLU, ConvPixelNorm,
                                            CroppingHourglass,
                                            ExportConvNormAct, ExportRRDBNet,
-                                           MaxLeakyReLU, UpsampleConv,
+                                           UpsampleConv,
                                            conv_with, fold_bn,
                                            to_export_form)
 from ppgan_ext.models.equalized_layers import (EqualizedConv2d,
@@ -60,7 +60,6 @@ def test_leaky_relu_forms_are_bit_exact(slope):
     x = paddle.randn([2, 5, 7, 3])
     want = nn.LeakyReLU(slope)(x).numpy()
     np.testing.assert_array_equal(ChannelPReLU(slope)(x).numpy(), want)
-    np.testing.assert_array_equal(MaxLeakyReLU(slope)(x).numpy(), want)
 
 
 def test_fold_bn_equals_conv_then_bn():

@@ -157,6 +157,10 @@ class ConvNormAct(nn.Layer):
             x = upsample_nearest(x, 2)
         if self.pad:
             x = F.pad(x, [self.pad] * 4, mode='reflect')
+        return self.forward_padded(x)
+
+    def forward_padded(self, x):
+        """conv -> norm -> act on an input already up-sampled and padded."""
         x = self.conv(x)
         if self.norm is not None:
             x = self.norm(x)
