@@ -16,7 +16,7 @@ Large images run in overlapping tiles (see ``tiling``), so memory stays flat.
 On CPU the generator runs by default as an export under Paddle Inference
 with oneDNN (``engine='auto'``): 7-13x faster than the dynamic graph here
 (docs/deploy.md), equal to it within 1e-4 (tests/deploy/test_export.py). The
-export is made once, in a temporary folder, at the first image.
+export is made at the first image and kept for later runs (``export_cache``).
 """
 import glob
 import os
@@ -31,8 +31,8 @@ from ..datasets.degradations import bicubic_resize
 from ..datasets.image_io import IMAGE_EXTENSIONS, ImageReadError, read_image
 from ..datasets.pairs_writer import write_image
 from ..engine.checkpoint import load_checkpoint
-from .export import (_in_channels, create_predictor, export_generator,
-                     run_predictor)
+from .export import _in_channels, create_predictor, run_predictor
+from .export_cache import cached_export, export_key
 from .tiling import tiled_apply
 
 __all__ = ['SRPredictor', 'predict', 'expand_inputs']
@@ -85,7 +85,8 @@ class SRPredictor:
         self.engine = engine
         self._predictor = None
         cfg = load_config(config) if isinstance(config, str) else config
-        self.net = build_generator(dict(cfg['model']['generator']))
+        self.generator_cfg = dict(cfg['model']['generator'])
+        self.net = build_generator(dict(self.generator_cfg))
         name, state = _pick_weights(load_checkpoint(weights), weights)
         missing, _ = self.net.set_state_dict(
             {k: paddle.to_tensor(v) for k, v in state.items()})
@@ -117,10 +118,11 @@ class SRPredictor:
         if self.engine == 'dynamic':
             return self._run_dynamic(chw)
         if self._predictor is None:
+            key = export_key(self.net, self.generator_cfg)
             # the predictor reads the files when it is created
             with tempfile.TemporaryDirectory(prefix='ppgan_ext_') as tmp:
-                prefix = export_generator(self.net, os.path.join(tmp, 'g'))
-                self._predictor = create_predictor(prefix, mkldnn=True)
+                self._predictor = create_predictor(
+                    cached_export(self.net, key, tmp), mkldnn=True)
         return run_predictor(self._predictor, chw[None])[0]
 
     def _measure_scale(self):
