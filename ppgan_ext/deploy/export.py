@@ -16,7 +16,8 @@ from ..models.base import unwrap
 from .export_forms import to_export_form
 
 __all__ = ['input_spec_for', 'export_generator', 'create_predictor',
-           'run_predictor', 'check_export', 'sample_input']
+           'run_predictor', 'check_export', 'export_error',
+           'sample_input']
 
 
 def _in_channels(net):
@@ -102,18 +103,26 @@ def run_predictor(predictor, x):
     return out.copy_to_cpu()
 
 
-def check_export(net, path_prefix, samples, mkldnn=True):
-    """Max abs difference between the export (Paddle Inference) and ``net``
-    over one sample array or a list of them (one predictor for all)."""
+def export_error(net, path_prefix, samples, mkldnn=True):
+    """``(max abs difference, max abs output)`` between the export (Paddle
+    Inference) and ``net`` over one sample array or a list of them."""
     net = unwrap(net)
     net.eval()
     predictor = create_predictor(path_prefix, mkldnn)
-    worst = 0.0
+    worst = scale = 0.0
     for sample in samples if isinstance(samples, list) else [samples]:
         with paddle.no_grad():
             want = net(paddle.to_tensor(sample))
         if isinstance(want, (tuple, list)):
             want = want[0]
+        want = want.numpy()
         got = run_predictor(predictor, sample)
-        worst = max(worst, float(np.max(np.abs(got - want.numpy()))))
-    return worst
+        worst = max(worst, float(np.max(np.abs(got - want))))
+        scale = max(scale, float(np.max(np.abs(want))))
+    return worst, scale
+
+
+def check_export(net, path_prefix, samples, mkldnn=True):
+    """Max abs difference between the export (Paddle Inference) and ``net``
+    over one sample array or a list of them (one predictor for all)."""
+    return export_error(net, path_prefix, samples, mkldnn)[0]

@@ -10,7 +10,7 @@ import paddle
 from ppgan.models.generators.builder import build_generator
 
 from ..config import load_config
-from ..engine.checkpoint import load_checkpoint
+from ..engine.checkpoint import WeightsMismatchError, load_checkpoint
 from ..models.pgan_model import images_to_uint8, make_grid, scales_in_state
 from .predictor import _pick_weights
 
@@ -43,14 +43,14 @@ class PGANSampler:
         scales = scales_in_state(state)
         depths = list(cfg['model']['depth_scales'])
         if not 1 <= scales <= len(depths):
-            raise ValueError(f'{weights}: {scales} PGAN scales, but '
+            raise WeightsMismatchError(f'{weights}: {scales} PGAN scales, but '
                              f'model.depth_scales lists {len(depths)}')
         gen_cfg = dict(cfg['model']['generator'], depths=depths[:scales])
         self.net = build_generator(gen_cfg)
         missing, unexpected = self.net.set_state_dict(
             {k: paddle.to_tensor(v) for k, v in state.items()})
         if missing or unexpected:
-            raise ValueError(f'{weights}: does not fit the generator '
+            raise WeightsMismatchError(f'{weights}: does not fit the generator '
                              f'(missing {missing[:3]}, unexpected '
                              f'{unexpected[:3]})')
         if scales > 1:

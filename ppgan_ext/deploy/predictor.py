@@ -30,7 +30,7 @@ from ..config import load_config
 from ..datasets.degradations import bicubic_resize
 from ..datasets.image_io import IMAGE_EXTENSIONS, ImageReadError, read_image
 from ..datasets.pairs_writer import write_image
-from ..engine.checkpoint import load_checkpoint
+from ..engine.checkpoint import WeightsMismatchError, load_checkpoint
 from .export import _in_channels, create_predictor, run_predictor
 from .export_cache import cached_export, export_key
 from .tiling import tiled_apply
@@ -57,7 +57,27 @@ def _pick_weights(state, path):
             return name, state[name]
     if all(isinstance(v, np.ndarray) for v in state.values()):
         return 'generator', state  # a bare paddle.save(state_dict)
-    raise ValueError(f'{path}: no generator weights (nets: {sorted(state)})')
+    raise WeightsMismatchError(f'{path}: no generator weights (nets: '
+                               f'{sorted(state)})')
+
+
+def _check_fits(net, state, what):
+    """Refuse weights that would load partly (Paddle skips keys it lacks
+    and shapes that differ with a warning), naming the first offenders."""
+    own = net.state_dict()
+    missing = [k for k in own if k not in state]
+    extra = [k for k in state if k not in own]  # e.g. a deeper model's
+    shapes = [f'{k} {list(np.shape(state[k]))} vs {list(own[k].shape)}'
+              for k in own if k in state
+              and list(np.shape(state[k])) != list(own[k].shape)]
+    for problem, keys in (('lacks keys of this generator', missing),
+                          ('has keys this generator lacks', extra),
+                          ('has shapes that differ (weights vs generator)',
+                           shapes)):
+        if keys:
+            raise WeightsMismatchError(
+                f'{what} {problem} ({len(keys)}), e.g. {keys[:3]}; does the '
+                'config match the weights?')
 
 
 class SRPredictor:
@@ -88,11 +108,9 @@ class SRPredictor:
         self.generator_cfg = dict(cfg['model']['generator'])
         self.net = build_generator(dict(self.generator_cfg))
         name, state = _pick_weights(load_checkpoint(weights), weights)
-        missing, _ = self.net.set_state_dict(
+        _check_fits(self.net, state, f'{weights}: {name}')
+        self.net.set_state_dict(
             {k: paddle.to_tensor(v) for k, v in state.items()})
-        if missing:
-            raise ValueError(f'{weights}: {name} lacks {len(missing)} keys of '
-                             f'this generator, e.g. {missing[:3]}')
         self.net.eval()
         test = cfg.get('dataset', {}).get('test', {})
         norm = _find_normalize(test) or {'mean': [0.0] * 3,

@@ -20,11 +20,15 @@ import pickle
 
 from ppgan.utils.filesystem import save as ppgan_save
 
-__all__ = ['CheckpointLoadError', 'save_checkpoint', 'load_checkpoint']
+__all__ = ['CheckpointLoadError', 'WeightsMismatchError', 'save_checkpoint', 'load_checkpoint']
 
 
 class CheckpointLoadError(RuntimeError):
     """A checkpoint file is missing, truncated, corrupt or unsafe."""
+
+
+class WeightsMismatchError(CheckpointLoadError, ValueError):
+    """A weights file loads but does not fit the network it is meant for."""
 
 
 _ALLOWED = {

@@ -125,3 +125,35 @@ def test_cli_errors_are_clear(tmp_path, capsys):
                         '--input', str(tmp_path), '--out', str(tmp_path / 'o')])
     assert e.value.code == 2
     assert 'none.pdparams: no such checkpoint' in capsys.readouterr().err
+
+
+@pytest.mark.parametrize('other, message', [
+    ({'num_blocks': 2}, 'has keys this generator lacks'),
+    ({'num_features': 16}, r'has shapes that differ .*sfe1.weight \[16, 3, 3, '
+                           r'3\] vs \[8, 3, 3, 3\]'),
+])
+def test_weights_of_another_shape_are_refused(tmp_path, other, message):
+    gen = {'name': 'RDN', 'num_features': 8, 'num_blocks': 1, 'num_layers': 1,
+           'growth_rate': 8, 'scale': 2}
+    net = RDN(**dict({k: v for k, v in gen.items() if k != 'name'}, **other))
+    weights = tmp_path / 'w.pdparams'
+    save_checkpoint({'generator': {k: v.numpy() for k, v in
+                                   net.state_dict().items()}}, str(weights))
+    with pytest.raises(ValueError, match=r'w.pdparams: generator ' + message):
+        SRPredictor(write_config(tmp_path, gen), str(weights))
+
+
+def test_cli_names_weights_that_do_not_fit(tmp_path, capsys):
+    gen = {'name': 'RDN', 'num_features': 8, 'num_blocks': 1, 'num_layers': 1,
+           'growth_rate': 8, 'scale': 2}
+    weights = tmp_path / 'w.pdparams'
+    save_checkpoint({'generator': {'sfe1.weight': np.zeros((8, 3, 3, 3),
+                                                          np.float32)}},
+                    str(weights))
+    with pytest.raises(SystemExit) as e:
+        inference.main(['-c', write_config(tmp_path, gen), '--weights',
+                        str(weights), '--input', str(tmp_path), '--out',
+                        str(tmp_path / 'o')])
+    assert e.value.code == 2
+    assert 'w.pdparams: generator lacks keys of this generator' in \
+        capsys.readouterr().err
