@@ -54,12 +54,12 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
 
     import ppgan_ext  # noqa: F401  (compat + registrations before ppgan use)
-    from ppgan.utils.setup import setup
 
     from ..amp import Amp
     from ..config import load_config
     from ..config_check import validate_config
     from ..device import set_device
+    from .run_setup import setup_run
     from .trainer import ExtTrainer
 
     cfg = load_config(args.config_file, args.opt)
@@ -71,12 +71,10 @@ def main(argv=None):
         amp_cfg['level'] = args.amp
     amp = Amp.from_config(amp_cfg)
 
-    # ppgan's setup: output dir, logger, is_train; it also forces gpu/cpu,
-    # so the plugin's device choice comes right after it.
-    seed, args.seed = args.seed, None
-    setup(args, cfg)
+    seed = args.seed
     place = set_device(args.device)
     amp.check_device(place)
+    setup_run(args, cfg)  # output dir, logger, is_train (ppgan's, fixed)
     if seed is not None:
         _seed_everything(seed)
     logging.getLogger('ppgan').info(f'device: {place}, amp: {amp.level}')

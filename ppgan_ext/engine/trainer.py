@@ -81,7 +81,8 @@ class ExtTrainer(Trainer):
         # with nothing to train (EMA copies). Models that all-reduce their
         # own gradients (``handles_distributed``, e.g. PGAN whose growing
         # layers a DataParallel reducer cannot follow) are left unwrapped.
-        paddle.distributed.init_parallel_env()
+        if not paddle.distributed.is_initialized():  # run_setup may have
+            paddle.distributed.init_parallel_env()
         if getattr(self.model, 'handles_distributed', False):
             return
         unused = self.cfg.get('find_unused_parameters', False)
