@@ -21,6 +21,7 @@ export is made at the first image and kept for later runs (``export_cache``).
 import glob
 import os
 import tempfile
+import warnings
 
 import numpy as np
 import paddle
@@ -99,6 +100,7 @@ class SRPredictor:
         if engine not in self.ENGINES:
             raise ValueError(f'engine must be one of {self.ENGINES}, got '
                              f'{engine!r}')
+        self.fallback = engine == 'auto'  # to dynamic if the export fails
         if engine == 'auto':
             engine = 'inference' if paddle.get_device() == 'cpu' else \
                 'dynamic'
@@ -136,12 +138,24 @@ class SRPredictor:
         if self.engine == 'dynamic':
             return self._run_dynamic(chw)
         if self._predictor is None:
-            key = export_key(self.net, self.generator_cfg)
-            # the predictor reads the files when it is created
-            with tempfile.TemporaryDirectory(prefix='ppgan_ext_') as tmp:
-                self._predictor = create_predictor(
-                    cached_export(self.net, key, tmp), mkldnn=True)
+            try:
+                self._predictor = self._make_predictor()
+            except Exception as e:  # e.g. a generator to_static cannot trace
+                if not self.fallback:
+                    raise
+                warnings.warn(f'{type(self.net).__name__}: export for Paddle '
+                              f'Inference failed ({type(e).__name__}: '
+                              f'{str(e)[:200]}); running the dynamic graph')
+                self.engine = 'dynamic'
+                return self._run_dynamic(chw)
         return run_predictor(self._predictor, chw[None])[0]
+
+    def _make_predictor(self):
+        key = export_key(self.net, self.generator_cfg)
+        # the predictor reads the files when it is created
+        with tempfile.TemporaryDirectory(prefix='ppgan_ext_') as tmp:
+            return create_predictor(cached_export(self.net, key, tmp),
+                                    mkldnn=True)
 
     def _measure_scale(self):
         sizes = (getattr(self.net, 'in_size', None),

@@ -157,3 +157,29 @@ def test_cli_names_weights_that_do_not_fit(tmp_path, capsys):
     assert e.value.code == 2
     assert 'w.pdparams: generator lacks keys of this generator' in \
         capsys.readouterr().err
+
+
+def test_auto_engine_falls_back_when_the_export_fails(tmp_path, monkeypatch):
+    from ppgan_ext.deploy import predictor as predictor_module
+    cfg = write_config(tmp_path, {'name': 'NearestX2ForTests'})
+    weights = tmp_path / 'w.pdparams'
+    save_checkpoint({'generator': {
+        k: v.numpy() for k, v in NearestX2ForTests().state_dict().items()}},
+        str(weights))
+
+    def failing(*_):
+        raise RuntimeError('cannot trace this')
+
+    monkeypatch.setattr(predictor_module, 'cached_export', failing)
+    chw = np.random.RandomState(0).rand(3, 4, 5).astype(np.float32)
+    pred = SRPredictor(cfg, str(weights))
+    with pytest.warns(UserWarning, match='cannot trace this.*dynamic graph'):
+        got = pred._run(chw)
+    np.testing.assert_array_equal(got, upsample(chw))
+    assert pred.engine == 'dynamic'
+    with pytest.raises(RuntimeError, match='cannot trace this'):
+        SRPredictor(cfg, str(weights), engine='inference')._run(chw)
+
+
+def upsample(chw):
+    return np.repeat(np.repeat(chw, 2, axis=1), 2, axis=2)
