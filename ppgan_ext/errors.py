@@ -11,16 +11,17 @@ from .config import ConfigError
 from .convert import CheckpointError, ConversionError
 from .datasets.face_detect import FaceDetectorError
 from .datasets.image_io import ImageReadError
-from .datasets.sr_folder_dataset import DatasetError
+from .datasets.base import DatasetError
 from .device import DeviceError
 from .engine.checkpoint import CheckpointLoadError
+from .engine.run_state import OptimizerStateMismatch
 from .models.criterions.local_perceptual_loss import VGGWeightsError
 from .registry import RegistrationError
 
 USER_ERRORS = (AmpError, ConfigError, CheckpointError, ConversionError,
                ImageReadError, DatasetError, DeviceError, FaceDetectorError,
                CheckpointLoadError, RegistrationError, VGGWeightsError,
-               NonFiniteLossError)
+               NonFiniteLossError, OptimizerStateMismatch)
 
 
 def find_user_error(exc):

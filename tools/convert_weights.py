@@ -11,11 +11,13 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from tools.config_arg import add_config_argument  # noqa: E402
+
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument('-c', '--config-file', required=True)
+    add_config_argument(p)
     p.add_argument('--src', required=True, help='PyTorch .pth/.pt file')
     p.add_argument('--dst', required=True, help='output .pdparams')
     p.add_argument('--net', default='generator',

@@ -17,6 +17,8 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from tools.config_arg import add_config_argument  # noqa: E402
+
 
 def _label(img, text):
     import cv2
@@ -117,7 +119,7 @@ def main(argv=None):
                                 formatter_class=argparse.RawTextHelpFormatter)
     sub = p.add_subparsers(dest='cmd', required=True)
     s = sub.add_parser('sr-compare')
-    s.add_argument('-c', '--config-file', required=True)
+    add_config_argument(s)
     s.add_argument('--weights', required=True)
     s.add_argument('--hr', required=True)
     s.add_argument('--lr', required=True)

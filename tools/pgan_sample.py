@@ -12,13 +12,13 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from tools.config_arg import add_config_argument  # noqa: E402
+
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument('-c', '--config-file', required=True,
-                   help='config file, or a model name from configs/ '
-                   '(rdn_x4, sparnet, ...)')
+    add_config_argument(p)
     p.add_argument('--weights', required=True)
     p.add_argument('--out', required=True)
     p.add_argument('--num', type=int, default=64)

@@ -55,16 +55,15 @@ def _exportable_copy(net):
     """An eval-mode copy of ``net`` in its export form (see
     :mod:`.export_forms`: same function, faster under Paddle Inference)."""
     net = copy.deepcopy(unwrap(net))
-    net.eval()
+    net.eval()  # the forms read eval-mode statistics (BN, spectral norm)
     net = to_export_form(net)
-    net.eval()
+    net.eval()  # layers the forms built
     return net
 
 
 def export_generator(net, path_prefix):
     """``paddle.jit.save`` ``net`` (in eval mode) to ``path_prefix``.*"""
     net = _exportable_copy(net)
-    net.eval()
     static = paddle.jit.to_static(net, input_spec=input_spec_for(net),
                                   full_graph=True)
     os.makedirs(os.path.dirname(os.path.abspath(path_prefix)), exist_ok=True)

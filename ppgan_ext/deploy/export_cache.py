@@ -10,6 +10,7 @@ temporary folder and renamed into place, so a killed run never leaves a
 half-written one. When the cache folder cannot be written, the export goes
 to a temporary folder and is not kept. Delete the folder to reclaim space.
 """
+import functools
 import hashlib
 import json
 import os
@@ -31,6 +32,7 @@ def cache_root():
     return os.path.join(root, 'exports')
 
 
+@functools.lru_cache(maxsize=None)  # the source does not change in a run
 def _source_digest():
     h = hashlib.blake2b(digest_size=16)
     for folder, dirs, files in sorted(os.walk(_PACKAGE)):

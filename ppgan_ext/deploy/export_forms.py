@@ -33,7 +33,7 @@ import paddle.nn.functional as F
 from ppgan.models.generators.rrdb_net import RRDBNet
 
 from ..models.equalized_layers import (EqualizedConv2d, EqualizedLinear,
-                                       PixelNorm)
+                                       PixelNorm, upscale_then)
 from ..models.generators.pgan import PGANGenerator
 from ..models.generators.sparnet_blocks import (ConvNormAct,
                                                 HourglassAttention,
@@ -140,7 +140,8 @@ def _is_plain_conv(conv, kernel=None, stride=1):
             and conv._data_format == 'NCHW' and conv._groups == 1
             and list(conv._stride) == [stride, stride]
             and list(conv._dilation) == [1, 1]
-            and (kernel is None or list(conv.weight.shape[2:]) == [kernel] * 2))
+            and (kernel is None
+                 or list(conv.weight.shape[2:]) == [kernel] * 2))
 
 
 class UpsampleConv(nn.Layer):
@@ -253,15 +254,11 @@ class ExportRRDBNet(nn.Layer):
             if _is_plain_conv(conv, 3) and _padding_is(conv, 1):
                 setattr(self, name, UpsampleConv.from_conv(conv))
 
-    def _up(self, conv, x):
-        return conv(x) if getattr(conv, 'upsamples_input', False) else \
-            conv(upsample_nearest(x, 2))
-
     def forward(self, x):
         fea = self.conv_first(x)
         fea = fea + self.trunk_conv(self.RRDB_trunk(fea))
-        fea = self.lrelu(self._up(self.upconv1, fea))
-        fea = self.lrelu(self._up(self.upconv2, fea))
+        fea = self.lrelu(upscale_then(self.upconv1, fea))
+        fea = self.lrelu(upscale_then(self.upconv2, fea))
         return self.conv_last(self.lrelu(self.HRconv(fea)))
 
 

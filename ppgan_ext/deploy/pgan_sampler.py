@@ -10,9 +10,9 @@ import paddle
 from ppgan.models.generators.builder import build_generator
 
 from ..config import load_config
-from ..engine.checkpoint import WeightsMismatchError, load_checkpoint
+from ..engine.checkpoint import WeightsMismatchError
 from ..models.pgan_model import images_to_uint8, make_grid, scales_in_state
-from .predictor import _pick_weights
+from .generator_weights import load_generator_weights, read_generator_weights
 
 __all__ = ['PGANSampler', 'slerp']
 
@@ -39,20 +39,16 @@ class PGANSampler:
 
     def __init__(self, config, weights, alpha=0.0):
         cfg = load_config(config) if isinstance(config, str) else config
-        _, state = _pick_weights(load_checkpoint(weights), weights)
+        name, state = read_generator_weights(weights)
         scales = scales_in_state(state)
         depths = list(cfg['model']['depth_scales'])
         if not 1 <= scales <= len(depths):
-            raise WeightsMismatchError(f'{weights}: {scales} PGAN scales, but '
-                             f'model.depth_scales lists {len(depths)}')
+            raise WeightsMismatchError(f'{weights}: {scales} PGAN scales, '
+                                       f'but model.depth_scales lists '
+                                       f'{len(depths)}')
         gen_cfg = dict(cfg['model']['generator'], depths=depths[:scales])
         self.net = build_generator(gen_cfg)
-        missing, unexpected = self.net.set_state_dict(
-            {k: paddle.to_tensor(v) for k, v in state.items()})
-        if missing or unexpected:
-            raise WeightsMismatchError(f'{weights}: does not fit the generator '
-                             f'(missing {missing[:3]}, unexpected '
-                             f'{unexpected[:3]})')
+        load_generator_weights(self.net, state, f'{weights}: {name}')
         if scales > 1:
             self.net.set_alpha(alpha)
         self.net.eval()

@@ -31,9 +31,9 @@ from ..config import load_config
 from ..datasets.degradations import bicubic_resize
 from ..datasets.image_io import IMAGE_EXTENSIONS, ImageReadError, read_image
 from ..datasets.pairs_writer import write_image
-from ..engine.checkpoint import WeightsMismatchError, load_checkpoint
 from .export import _in_channels, create_predictor, run_predictor
 from .export_cache import cached_export, export_key
+from .generator_weights import load_generator_weights, read_generator_weights
 from .tiling import tiled_apply
 
 __all__ = ['SRPredictor', 'predict', 'expand_inputs']
@@ -50,35 +50,6 @@ def _find_normalize(node):
             if found:
                 return found
     return None
-
-
-def _pick_weights(state, path):
-    for name in ('generator_ema', 'generator'):
-        if name in state:
-            return name, state[name]
-    if all(isinstance(v, np.ndarray) for v in state.values()):
-        return 'generator', state  # a bare paddle.save(state_dict)
-    raise WeightsMismatchError(f'{path}: no generator weights (nets: '
-                               f'{sorted(state)})')
-
-
-def _check_fits(net, state, what):
-    """Refuse weights that would load partly (Paddle skips keys it lacks
-    and shapes that differ with a warning), naming the first offenders."""
-    own = net.state_dict()
-    missing = [k for k in own if k not in state]
-    extra = [k for k in state if k not in own]  # e.g. a deeper model's
-    shapes = [f'{k} {list(np.shape(state[k]))} vs {list(own[k].shape)}'
-              for k in own if k in state
-              and list(np.shape(state[k])) != list(own[k].shape)]
-    for problem, keys in (('lacks keys of this generator', missing),
-                          ('has keys this generator lacks', extra),
-                          ('has shapes that differ (weights vs generator)',
-                           shapes)):
-        if keys:
-            raise WeightsMismatchError(
-                f'{what} {problem} ({len(keys)}), e.g. {keys[:3]}; does the '
-                'config match the weights?')
 
 
 class SRPredictor:
@@ -109,10 +80,8 @@ class SRPredictor:
         cfg = load_config(config) if isinstance(config, str) else config
         self.generator_cfg = dict(cfg['model']['generator'])
         self.net = build_generator(dict(self.generator_cfg))
-        name, state = _pick_weights(load_checkpoint(weights), weights)
-        _check_fits(self.net, state, f'{weights}: {name}')
-        self.net.set_state_dict(
-            {k: paddle.to_tensor(v) for k, v in state.items()})
+        name, state = read_generator_weights(weights)
+        load_generator_weights(self.net, state, f'{weights}: {name}')
         self.net.eval()
         test = cfg.get('dataset', {}).get('test', {})
         norm = _find_normalize(test) or {'mean': [0.0] * 3,

@@ -20,7 +20,8 @@ import pickle
 
 from ppgan.utils.filesystem import save as ppgan_save
 
-__all__ = ['CheckpointLoadError', 'WeightsMismatchError', 'save_checkpoint', 'load_checkpoint']
+__all__ = ['CheckpointLoadError', 'WeightsMismatchError', 'save_checkpoint',
+           'load_checkpoint']
 
 
 class CheckpointLoadError(RuntimeError):

@@ -48,7 +48,6 @@ def resize_nearest(x, size):
                                axis=3)
 
 
-
 def _rows(x, axis, indices):
     """Single rows ``x[..., i:i+1, ...]`` along ``axis`` (2 or 3)."""
     rows = []
