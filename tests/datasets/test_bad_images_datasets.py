@@ -52,6 +52,15 @@ def folder_with(tmp_path, name, kind, size=None):
     return str(folder), write_kind(str(folder / f'z_{kind}'), kind, size)
 
 
+def assert_read_as_expected(item, key, path, kind):
+    """``item[key]`` came from ``path`` and holds the ``kind`` file's
+    pixels as 24x24 RGB in [-1, 1]; the LR input is 24x24 too."""
+    assert item[f'{key}_path'] == path
+    assert item['lq'].shape == (3, 24, 24)
+    np.testing.assert_allclose(item[key], to_unit(expected_rgb(kind, out=24)),
+                               atol=1e-6)
+
+
 @pytest.mark.parametrize('kind', ALL_KINDS)
 def test_face_sr_dataset(tmp_path, kind):
     folder, path = folder_with(tmp_path, 'faces', kind)
@@ -64,12 +73,8 @@ def test_face_sr_dataset(tmp_path, kind):
             continue
         item = load()[1]
         key = 'lq' if lr_only else 'gt'
-        assert item[f'{key}_path'] == path
-        assert item['lq'].shape == (3, 24, 24)
         assert item[key].dtype == np.float32
-        np.testing.assert_allclose(item[key],
-                                   to_unit(expected_rgb(kind, out=24)),
-                                   atol=1e-6)
+        assert_read_as_expected(item, key, path, kind)
 
 
 @pytest.mark.parametrize('kind', ALL_KINDS)
@@ -89,11 +94,8 @@ def test_ffhq_degradation_dataset(tmp_path, kind):
             assert_refused(lambda: read_all(build()), path)
             continue
         item = read_all(build())[1]
-        assert item[f'{key}_path'] == path
-        assert item['lq'].shape == item['gt'].shape == (3, 24, 24)
-        np.testing.assert_allclose(item[key],
-                                   to_unit(expected_rgb(kind, out=24)),
-                                   atol=1e-6)
+        assert item['gt'].shape == (3, 24, 24)
+        assert_read_as_expected(item, key, path, kind)
 
 
 @pytest.mark.parametrize('kind', ALL_KINDS)
