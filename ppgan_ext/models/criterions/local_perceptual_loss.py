@@ -7,11 +7,23 @@ reads the VGG ``features`` weights from ``vgg_weights``: a Paddle
 ``vgg19.pdparams`` (``paddle.vision.models.vgg19`` keys) or a torchvision
 ``vgg19-*.pth`` state_dict, read directly (same ``features.N.*`` keys and
 OIHW layout). A missing path fails at construction, naming the config key.
+
+``resize_below`` adds the one preprocessing step of SPARNetHD's reference
+perceptual loss that ppgan's lacks: images narrower than that size (224,
+VGG's training size) are resized to it (bilinear) before the VGG.
+
+ppgan's ``PerceptualVGG`` keeps the output of the layer at each index in
+``layer_weights``. Its ReLUs are not in place, so a conv's index gives the
+activation before its ReLU and the next index the one after; torchvision's
+in-place ReLUs make a reference that cuts ``features`` into slices see the
+rectified value at the conv's index (SPARNetHD's relu1_2 ... relu4_4 are
+Paddle indices 3, 8, 17, 26; its conv5_4, the last slice's end, is 34).
 """
 import os
 
 import numpy as np
 import paddle
+import paddle.nn.functional as F
 from ppgan.models.criterions.builder import CRITERIONS
 from ppgan.models.criterions.perceptual_loss import PerceptualLoss
 
@@ -54,7 +66,8 @@ def load_vgg_features(layers, path):
             raise VGGWeightsError(
                 f'{path}: features.{key} has shape {tuple(src.shape)}, '
                 f'the VGG layer needs {tuple(target.shape)}')
-        loaded[key] = paddle.to_tensor(src.astype('float32'))
+        loaded[key] = paddle.to_tensor(src.astype(str(target.dtype).replace(
+            'paddle.', '')))
     layers.set_state_dict(loaded)
 
 
@@ -64,16 +77,32 @@ class LocalPerceptualLoss(PerceptualLoss):
 
     ``vgg_weights: null`` is allowed only with ``random_vgg: true`` (tests,
     smoke runs): the loss is then computed with an untrained VGG.
+    ``resize_below: S``: inputs narrower than S are resized to S x S
+    (bilinear, align_corners=False) first; ``null``: never.
     """
 
     def __init__(self, layer_weights, vgg_weights=None, vgg_type='vgg19',
                  use_input_norm=True, perceptual_weight=1.0,
                  style_weight=0.0, norm_img=True, criterion='l1',
-                 random_vgg=False):
+                 random_vgg=False, resize_below=None):
         super().__init__(layer_weights, vgg_type=vgg_type,
                          use_input_norm=use_input_norm,
                          perceptual_weight=perceptual_weight,
                          style_weight=style_weight, norm_img=norm_img,
                          pretrained=None, criterion=criterion)
+        if resize_below is not None and (
+                not isinstance(resize_below, int) or resize_below < 1):
+            raise ValueError('perceptual loss: resize_below must be a '
+                             f'positive int or null, got {resize_below!r}')
+        self.resize_below = resize_below
         if not (random_vgg and vgg_weights is None):
             load_vgg_features(self.vgg.vgg_layers, vgg_weights)
+
+    def forward(self, x, gt):
+        # resizing commutes with the per-channel affine input maps that
+        # ppgan applies next (the reference resizes after them)
+        size = self.resize_below
+        if size is not None and x.shape[-1] < size:
+            x, gt = (F.interpolate(t, size=[size, size], mode='bilinear',
+                                   align_corners=False) for t in (x, gt))
+        return super().forward(x, gt)
