@@ -10,6 +10,7 @@ the Trainer fills in from the training loader.
 from paddle.optimizer.lr import MultiStepDecay
 from ppgan.solver.builder import LRSCHEDULERS
 
+from .config import ConfigError
 from .registry import register
 
 __all__ = ['EpochMultiStepDecay']
@@ -28,14 +29,21 @@ class EpochMultiStepDecay(MultiStepDecay):
         learning_rate: initial rate.
         milestones: increasing epoch numbers.
         gamma: factor applied at each milestone.
-        iters_per_epoch: iterations per epoch (set by the Trainer).
+        iters_per_epoch: iterations per epoch; the Trainer sets it when the
+            config has the key (write ``iters_per_epoch: 1``), so it is
+            required: without it the milestones would count iterations.
     """
 
     def __init__(self, learning_rate, milestones, gamma=0.1,
-                 iters_per_epoch=1, last_epoch=-1):
+                 iters_per_epoch=None, last_epoch=-1):
+        if iters_per_epoch is None:
+            raise ConfigError(
+                'lr_scheduler: EpochMultiStepDecay needs the key '
+                'iters_per_epoch (any value, e.g. 1: the Trainer fills in '
+                'the epoch length)')
         if not isinstance(iters_per_epoch, int) or iters_per_epoch < 1:
-            raise ValueError(f'lr_scheduler.iters_per_epoch={iters_per_epoch!r}'
-                             ' must be a positive integer')
+            raise ConfigError(f'lr_scheduler.iters_per_epoch='
+                              f'{iters_per_epoch!r} must be a positive int')
         super().__init__(learning_rate,
                          [int(m) * iters_per_epoch for m in milestones],
                          gamma, last_epoch)

@@ -53,3 +53,10 @@ def test_seed_learning_rate_halves_after_epochs_50_75_100():
     assert rates[75 * 25] == pytest.approx(2.5e-4)
     assert rates[100 * 25] == pytest.approx(1.25e-4)
     assert isinstance(sched, paddle.optimizer.lr.LRScheduler)
+
+
+def test_epoch_scheduler_needs_iters_per_epoch():
+    from ppgan_ext.config import ConfigError
+    from ppgan_ext.lr_schedulers import EpochMultiStepDecay
+    with pytest.raises(ConfigError, match='iters_per_epoch'):
+        EpochMultiStepDecay(1e-3, [50, 75, 100], 0.5)

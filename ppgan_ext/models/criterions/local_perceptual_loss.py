@@ -27,6 +27,7 @@ import paddle.nn.functional as F
 from ppgan.models.criterions.builder import CRITERIONS
 from ppgan.models.criterions.perceptual_loss import PerceptualLoss
 
+from ...config import ConfigError
 from ...registry import register
 
 __all__ = ['LocalPerceptualLoss', 'VGGWeightsError', 'load_vgg_features']
@@ -92,8 +93,8 @@ class LocalPerceptualLoss(PerceptualLoss):
                          pretrained=None, criterion=criterion)
         if resize_below is not None and (
                 not isinstance(resize_below, int) or resize_below < 1):
-            raise ValueError('perceptual loss: resize_below must be a '
-                             f'positive int or null, got {resize_below!r}')
+            raise ConfigError('perceptual_criterion.resize_below must be a '
+                              f'positive int or null, got {resize_below!r}')
         self.resize_below = resize_below
         if not (random_vgg and vgg_weights is None):
             load_vgg_features(self.vgg.vgg_layers, vgg_weights)

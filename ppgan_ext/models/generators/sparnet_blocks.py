@@ -45,8 +45,11 @@ class TorchStatsBatchNorm2D(nn.BatchNorm2D):
         out = super().forward(x)
         if previous is not None:
             with paddle.no_grad():
-                batch_var = paddle.var(x.detach().astype('float32'),
-                                       axis=[0, 2, 3], unbiased=True)
+                # (paddle.var logs a dtype-promotion warning; same result)
+                x32 = x.detach().astype('float32')
+                centred = x32 - x32.mean(axis=[0, 2, 3], keepdim=True)
+                batch_var = (centred * centred).sum(axis=[0, 2, 3]) / (
+                    count - 1)
                 m = self._momentum
                 self._variance.set_value(m * previous + (1.0 - m) * batch_var)
         return out
