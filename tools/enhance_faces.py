@@ -16,13 +16,12 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from tools.config_arg import add_config_argument  # noqa: E402
-
 
 def main(argv=None):
+    from ppgan_ext.tool_config import add_config_arguments
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawTextHelpFormatter)
-    add_config_argument(p)
+    add_config_arguments(p)
     p.add_argument('--weights', required=True)
     p.add_argument('--input', nargs='+', required=True)
     p.add_argument('--out', required=True)
@@ -40,11 +39,13 @@ def main(argv=None):
     from ppgan_ext.deploy.predictor import expand_inputs
     from ppgan_ext.device import set_device
     from ppgan_ext.errors import exit_on_user_error
+    from ppgan_ext.output_paths import ensure_writable_dir
     with exit_on_user_error():
         set_device(args.device)
+        ensure_writable_dir(args.out)
         enhancer = FaceEnhancer(args.config_file, args.weights,
                                 FaceDetector(min_face=args.min_face),
-                                margin=args.margin)
+                                margin=args.margin, overrides=args.opt)
         files = expand_inputs(args.input)
     done = skipped = 0
     for src in files:
@@ -55,7 +56,8 @@ def main(argv=None):
             skipped += 1
             continue
         out, boxes = enhancer.enhance(img)
-        write_image(os.path.join(args.out, os.path.basename(src)), out)
+        with exit_on_user_error():
+            write_image(os.path.join(args.out, os.path.basename(src)), out)
         print(f'{src}: {len(boxes)} face(s) enhanced')
         done += 1
     print(f'{done} photo(s) written to {args.out}, {skipped} skipped')
