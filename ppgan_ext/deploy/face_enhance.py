@@ -54,6 +54,16 @@ class FaceEnhancer:
         self.detector = detector or FaceDetector()
         self.margin, self.feather = margin, feather
 
+    def restore_aligned(self, face):
+        """Restore a photo that is one aligned face crop (no detection):
+        resized to the model's size, restored, resized back."""
+        h, w = face.shape[:2]
+        if (h, w) != (self.size, self.size):
+            face = bicubic_resize(face, (self.size, self.size))
+        out = self.predictor.predict(face)
+        return out if (h, w) == (self.size, self.size) else \
+            bicubic_resize(out, (w, h))
+
     def enhance(self, img):
         """uint8 HWC RGB photo -> (enhanced copy, list of FaceBox)."""
         out = img.astype(np.float32)
