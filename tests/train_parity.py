@@ -179,21 +179,23 @@ def step_schedulers(model):
 
 
 def train_and_check(case, model, nets, batch, loss_terms, before=None,
-                    record=True):
+                    first_iter=1, record=True):
     """Run the case's iterations and check it.
 
     ``nets``: ``{model net name: reference net name}`` (each loaded from its
     own init file); ``batch``: what ``setup_input`` gets; ``loss_terms``:
     ``{reference term: key in model.losses}``; ``before(step)`` runs before
-    each iteration (e.g. PGAN's iteration number and draws); ``record``:
-    keep the measured errors in :data:`RESULTS`.
+    each iteration (e.g. PGAN's draws); ``first_iter``: the Trainer's
+    iteration number of the case's first iteration; ``record``: keep the
+    measured errors in :data:`RESULTS`.
     """
     for port, ref in nets.items():
         load_reference(model.nets[port], case.state(ref, 'init'))
     for step in range(1, case.json['steps'] + 1):
         if before is not None:
             before(step)
-        model.setup_input(batch)
+        model.setup_input(batch)  # as ExtTrainer._train_step
+        model.set_current_iter(first_iter + step - 1)
         model.train_iter(model.optimizers)
         step_schedulers(model)
         check_losses(case, step, {term: float(model.losses[key])

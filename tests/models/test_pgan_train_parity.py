@@ -56,11 +56,10 @@ def test_train_pgan_matches_the_reference(name):
     draws = []
 
     def before(step):
-        model.current_iter = FIRST_ITER + step - 1
         model.random = RecordedDraws(case.draws, step)
         draws.append(model.random)
 
     train_and_check(case, model, NETS, {'img': case.batch['img']}, LOSSES,
-                    before)
+                    before, first_iter=FIRST_ITER)
     assert model.alpha == 0.5 and model.scale == 1
     assert all(not d.queue for d in draws)  # every draw was used

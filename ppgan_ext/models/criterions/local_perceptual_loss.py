@@ -28,12 +28,13 @@ from ppgan.models.criterions.builder import CRITERIONS
 from ppgan.models.criterions.perceptual_loss import PerceptualLoss
 
 from ...config import ConfigError
+from ...errors import UserError
 from ...registry import register
 
 __all__ = ['LocalPerceptualLoss', 'VGGWeightsError', 'load_vgg_features']
 
 
-class VGGWeightsError(ValueError):
+class VGGWeightsError(UserError, ValueError):
     """The VGG weight file is missing or does not fit the VGG layers."""
 
 
