@@ -107,11 +107,11 @@ def _record(case, record):
     return RESULTS.setdefault(case.name, {'losses': {}, 'states': {}})
 
 
-def check_losses(case, step, port, record=True):
+def check_losses(case, step, port, record=True, strict=True):
     """Compare the port's loss terms of iteration ``step`` (1-based),
     ``{reference term: value}``, with the case's; record (in
     :data:`RESULTS`) and return the relative errors; assert the case's
-    ``loss_rtol``."""
+    ``loss_rtol`` (unless not ``strict``)."""
     ref = case.losses[step - 1]
     assert set(port) == set(ref), (sorted(port), sorted(ref))
     record = _record(case, record)
@@ -124,7 +124,7 @@ def check_losses(case, step, port, record=True):
         if old is None or err / rtol > old[0] / old[1]:
             record['losses'][term] = (err, rtol)
     bad = {t: e for t, e in errors.items() if e[0] > e[1]}
-    assert not bad, (f'{case.name} iteration {step}: loss terms off '
+    assert not (bad and strict), (f'{case.name} iteration {step}: loss terms off '
                      '(rel. error, rtol): ' + ', '.join(
                          f'{t}: {e[0]:.3g} > {e[1]:.3g} (port '
                          f'{float(port[t]):.7g}, ref {ref[t]:.7g})'
@@ -132,10 +132,12 @@ def check_losses(case, step, port, record=True):
     return errors
 
 
-def check_state(case, ref_net, step, net, record=True):
+def check_state(case, ref_net, step, net, record=True, strict=True):
     """Compare ``net`` after iteration ``step`` (1 or 3) with the case's
     ``<ref_net>.step<step>.pth`` by the README's pass criterion; record and
-    return the maxima."""
+    return ``{kind: (max abs diff, tolerance, elements over it)}`` for the
+    kinds 'checked', 'unchecked' (parameters) and 'buffer'; assert (unless
+    not ``strict``)."""
     tol = case.tolerance['weights'][f'{ref_net}.step{step}']
     want = port_state(case.state(ref_net, f'step{step}'), net)
     masks = port_masks(case.masks(ref_net), net)
@@ -144,8 +146,11 @@ def check_state(case, ref_net, step, net, record=True):
     params = {k for k, v in port_masks(case.param_flags(ref_net),
                                        net).items() if v.all()}
     have = {k: v.numpy() for k, v in net.state_dict().items()}
-    # None: the net has no such elements
-    out = {'checked': None, 'unchecked': None, 'buffer': None}
+    limits = {'checked': tol['param_atol'],
+              'unchecked': tol['noise_level_atol'],
+              'buffer': tol['buffer_atol']}
+    # max None: the net has no such elements
+    out = {kind: [None, limit, 0] for kind, limit in limits.items()}
     worst = {}
     for key, ref in want.items():
         if not np.issubdtype(ref.dtype, np.floating):
@@ -154,18 +159,20 @@ def check_state(case, ref_net, step, net, record=True):
         parts = ({'checked': diff[masks[key]], 'unchecked': diff[~masks[key]]}
                  if key in params else {'buffer': diff})
         for kind, d in parts.items():
-            if d.size and (out[kind] is None or d.max() > out[kind]):
-                out[kind] = float(d.max())
+            if not d.size:
+                continue
+            entry = out[kind]
+            entry[2] += int((d > entry[1]).sum())
+            if entry[0] is None or d.max() > entry[0]:
+                entry[0] = float(d.max())
                 worst[kind] = key
-    limits = {'checked': tol['param_atol'],
-              'unchecked': tol['noise_level_atol'],
-              'buffer': tol['buffer_atol']}
-    _record(case, record)['states'][(ref_net, step)] = {k: (out[k], limits[k]) for k in out}
-    bad = [f'{kind} {out[kind]:.3g} > {limits[kind]:.3g} (worst: '
-           f'{worst[kind]})' for kind in out
-           if out[kind] is not None and out[kind] > limits[kind]]
-    assert not bad, (f'{case.name}: {ref_net} after iteration {step} '
-                     'differs: ' + '; '.join(bad))
+    out = {kind: tuple(entry) for kind, entry in out.items()}
+    _record(case, record)['states'][(ref_net, step)] = out
+    bad = [f'{kind} {m:.3g} > {lim:.3g} in {n} element(s) (worst: '
+           f'{worst[kind]})' for kind, (m, lim, n) in out.items() if n]
+    assert not (bad and strict), (
+        f'{case.name}: {ref_net} after iteration {step} differs: ' +
+        '; '.join(bad))
     return out
 
 
@@ -179,7 +186,7 @@ def step_schedulers(model):
 
 
 def train_and_check(case, model, nets, batch, loss_terms, before=None,
-                    first_iter=1, record=True):
+                    first_iter=1, record=True, strict=True):
     """Run the case's iterations and check it.
 
     ``nets``: ``{model net name: reference net name}`` (each loaded from its
@@ -187,7 +194,8 @@ def train_and_check(case, model, nets, batch, loss_terms, before=None,
     ``{reference term: key in model.losses}``; ``before(step)`` runs before
     each iteration (e.g. PGAN's draws); ``first_iter``: the Trainer's
     iteration number of the case's first iteration; ``record``: keep the
-    measured errors in :data:`RESULTS`.
+    measured errors in :data:`RESULTS`; ``strict``: fail at the first
+    comparison out of tolerance (else only record).
     """
     for port, ref in nets.items():
         load_reference(model.nets[port], case.state(ref, 'init'))
@@ -200,10 +208,11 @@ def train_and_check(case, model, nets, batch, loss_terms, before=None,
         step_schedulers(model)
         check_losses(case, step, {term: float(model.losses[key])
                                   for term, key in loss_terms.items()},
-                     record)
+                     record, strict)
         if step in case.json['recorded_steps']:
             for port, ref in nets.items():
-                check_state(case, ref, step, model.nets[port], record)
+                check_state(case, ref, step, model.nets[port], record,
+                            strict)
 
 
 def format_table():
@@ -213,13 +222,15 @@ def format_table():
         out += [f'{case}:', '',
                 '| loss term | max rel. error | loss_rtol |',
                 '| --- | --- | --- |']
-        out += [f'| {t} | {e:.1e} | {r:.1e} |'
+        out += [f'| {t} | {e:.1e} | {r:.1e}{" (over)" if e > r else ""} |'
                 for t, (e, r) in rec['losses'].items()]
         out += ['', '| net | after | checked params | noise-level params '
                 '| buffers |', '| --- | --- | --- | --- | --- |']
         for (net, step), parts in sorted(rec['states'].items()):
-            cells = ' | '.join('-' if v is None else f'{v:.1e} <= {lim:.1e}'
-                               for v, lim in parts.values())
+            cells = ' | '.join(
+                '-' if v is None else f'{v:.1e} <= {lim:.1e}' if not n else
+                f'{v:.1e} > {lim:.1e} ({n} element{"s" if n > 1 else ""})'
+                for v, lim, n in parts.values())
             out.append(f'| {net} | step {step} | {cells} |')
         out.append('')
     return '\n'.join(out)
