@@ -17,8 +17,8 @@ Reference layout (``models/sparnet.py`` / ``models/blocks.py``) -> ours:
   (Paddle's names)
 
 Discriminator (``models/networks.py``): ``D_pool.{i}.model.{j}`` ->
-``scales.{i}.units.{j}``, ``D_pool.{i}.score_out.conv2d`` -> ``scales.{i}.score``,
-conv units as above.
+``scales.{i}.units.{j}``, ``D_pool.{i}.score_out.conv2d`` ->
+``scales.{i}.score``, conv units as above.
 
 Spectral-norm tensors (``weight_orig``, ``weight_u``, ``weight_v``) keep their
 names; BatchNorm buffers are renamed by the shared layout rules.
