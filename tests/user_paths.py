@@ -49,16 +49,19 @@ def train(config, out, overrides, seed=0, extra=()):
 
 
 def run_tool(module, argv):
-    """Run ``tools/<module>.py`` with ``argv`` in this process; returns
-    ``(exit code, stdout + stderr)``."""
+    """Run ``tools/<module>.py`` with ``argv`` in this process, as its
+    ``__main__`` does; returns ``(exit code, stdout + stderr)``."""
     import importlib
-    tool = importlib.import_module(f'tools.{module}')
+    if module == 'main':  # tools/main.py is the Trainer's command line
+        from ppgan_ext.engine.cli import run as entry
+    else:
+        entry = importlib.import_module(f'tools.{module}').main
     buf = io.StringIO()
     code = 0
     with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(buf), \
             paddle.utils.unique_name.guard():
         try:
-            tool.main(list(argv))
+            entry(list(argv))
         except SystemExit as e:
             code = e.code or 0
     return code, buf.getvalue()

@@ -10,9 +10,11 @@ itself (up-sampled as the dataset does), ``tools/enhance_faces.py
 Before this test existed, the face models wrote black images outside the
 Trainer: their pixels live in [-1, 1] and the tools fed them [0, 1].
 """
+import glob
 import json
 import os
 
+import numpy as np
 import pytest
 
 import ppgan_ext
@@ -138,3 +140,23 @@ def test_predict_api_and_export_give_the_validation_images(trained):
         x = to_model_range(read_rgb(path), info['value_range'])[None]
         got = to_uint8(run_export(prefix, x)[0], info['value_range'])
         assert_same_image(got, trained['outputs'][name], f'export {name}')
+
+
+def test_every_validation_visual_goes_to_visualdl(trained):
+    """Attention maps, the comparison strip and (SPARNetHD) the EMA output
+    are in VisualDL as they are on disk."""
+    import cv2
+    from visualdl import LogReader
+    saved = {os.path.basename(p).split('_', 1)[1].rsplit('.', 1)[0]
+             for p in os.listdir(os.path.join(trained['run'], 'visual_test'))}
+    kinds = {k.split('_', 2)[-1] for k in saved}  # lfw_090_attention_0 -> ...
+    assert {'lq', 'gt', 'output'} <= kinds
+    reader = LogReader(file_path=glob.glob(
+        os.path.join(trained['run'], 'vdlrecords*'))[0])
+    tags = set(reader.get_tags()['image'])
+    assert {f'val/{k}' for k in kinds} <= tags, (kinds, tags)
+    logged = reader.get_data('image', 'val/output')[-1].image
+    img = cv2.imdecode(np.frombuffer(logged.encoded_image_string, np.uint8),
+                       cv2.IMREAD_COLOR)[..., ::-1]
+    assert any(np.array_equal(img, read_rgb(p))
+               for p in trained['outputs'].values())
