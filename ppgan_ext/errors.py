@@ -7,6 +7,7 @@ import contextlib
 import sys
 
 from .amp import AmpError, NonFiniteLossError
+from .compat import DownloadRefusedError
 from .config import ConfigError
 from .convert import CheckpointError, ConversionError
 from .datasets.face_detect import FaceDetectorError
@@ -21,7 +22,8 @@ from .registry import RegistrationError
 USER_ERRORS = (AmpError, ConfigError, CheckpointError, ConversionError,
                ImageReadError, DatasetError, DeviceError, FaceDetectorError,
                CheckpointLoadError, RegistrationError, VGGWeightsError,
-               NonFiniteLossError, OptimizerStateMismatch)
+               NonFiniteLossError, OptimizerStateMismatch,
+               DownloadRefusedError)
 
 
 def find_user_error(exc):
