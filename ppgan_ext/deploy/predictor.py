@@ -31,6 +31,7 @@ from ..config import load_config
 from ..datasets.degradations import bicubic_resize
 from ..datasets.image_io import IMAGE_EXTENSIONS, ImageReadError, read_image
 from ..datasets.pairs_writer import write_image
+from ..progress import echo, progress, stages
 from .export import _in_channels, create_predictor, run_predictor
 from .export_cache import cached_export, export_key
 from .generator_weights import load_generator_weights, read_generator_weights
@@ -108,7 +109,9 @@ class SRPredictor:
             return self._run_dynamic(chw)
         if self._predictor is None:
             try:
-                self._predictor = self._make_predictor()
+                with stages('Paddle Inference', 1, nested=True) as start:
+                    start('export (once per weights)')
+                    self._predictor = self._make_predictor()
             except Exception as e:  # e.g. a generator to_static cannot trace
                 if not self.fallback:
                     raise
@@ -184,7 +187,7 @@ def expand_inputs(inputs):
 
 
 def predict(config, weights, inputs, out_dir, tile=None, tile_overlap=None,
-            log=print, engine='auto'):
+            log=echo, engine='auto'):
     """Super-resolve files/folders/globs into ``out_dir`` (same file names);
     ``engine`` as for :class:`SRPredictor`.
 
@@ -193,7 +196,8 @@ def predict(config, weights, inputs, out_dir, tile=None, tile_overlap=None,
     """
     predictor = SRPredictor(config, weights, tile, tile_overlap, engine)
     written, skipped = [], []
-    for src in expand_inputs(inputs):
+    for src in progress(expand_inputs(inputs), 'super-resolving',
+                        unit='image'):
         dst = os.path.join(out_dir, os.path.basename(src))
         try:
             predictor.predict_file(src, dst)

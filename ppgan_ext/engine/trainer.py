@@ -29,15 +29,18 @@ fixes or adds, each in the method that owns it:
 * A non-finite loss or gradient stops training with the iteration and the
   loss terms, before anything is saved.
 """
+import contextlib
 import math
 import os
 import random
 
 import paddle
+from ppgan.datasets.builder import build_dataloader
 from ppgan.engine.trainer import Trainer
 from ppgan.utils.visual import tensor2img
 
 from ..amp import Amp, AmpError, NonFiniteLossError
+from ..progress import logs_above_bars, progress
 from .checkpoint import load_checkpoint, save_checkpoint
 from .resumable_loader import make_resumable
 from .run_state import (capture_rng, optimizer_param_names,
@@ -147,7 +150,8 @@ class ExtTrainer(Trainer):
                                       dataformats='HWC')
 
     def test(self):
-        super().test()
+        with self._validation_progress():
+            super().test()
         step = self.current_iter if self.cfg.is_train else 0
         self.last_metrics = {
             name: float(metric.accumulate())
@@ -161,6 +165,24 @@ class ExtTrainer(Trainer):
         if self.cfg.is_train:
             self.model.setup_train_mode(is_train=True)
         return self.last_metrics
+
+    @contextlib.contextmanager
+    def _validation_progress(self):
+        """A progress bar over ppgan's test loop: its loader is swapped
+        for one that advances the bar as each batch is taken."""
+        if not hasattr(self, 'test_dataloader'):  # as ppgan's test() does
+            self.test_dataloader = build_dataloader(self.cfg.dataset.test,
+                                                    is_train=False)
+        loader = self.test_dataloader
+        total = min(len(loader), self.max_eval_steps or len(loader))
+        with progress(total=total, desc='validation', unit='batch') as bar, \
+                logs_above_bars('ppgan'):
+            self.test_dataloader = _AdvancingLoader(loader, bar)
+            try:
+                yield
+                bar.update(total - bar.n)
+            finally:
+                self.test_dataloader = loader
 
     def train(self):
         """ppgan's loop; then, if the last iteration was not on an interval,
@@ -277,3 +299,18 @@ class ExtTrainer(Trainer):
         for n in nets:
             if n not in state:
                 self.logger.warning(f'{weight_path}: no weights for net {n}')
+
+
+class _AdvancingLoader:
+    """``loader``, advancing ``bar`` once a batch has been used."""
+
+    def __init__(self, loader, bar):
+        self.loader, self.bar = loader, bar
+
+    def __len__(self):
+        return len(self.loader)
+
+    def __iter__(self):
+        for batch in self.loader:
+            yield batch
+            self.bar.update()
