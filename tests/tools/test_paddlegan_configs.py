@@ -131,5 +131,5 @@ def test_perceptual_loss_with_local_vgg_weights_trains(tmp_path, small_vgg19):
                                      esrgan={'vgg_weights': small_vgg19}),
                     tmp_path)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    assert 'Iter: 2/2' in proc.stdout and 'l_g_percep' in proc.stdout
+    assert 'Iter: 2/2' in proc.stdout and 'loss_percep' in proc.stdout
     assert proc.stderr == ''
