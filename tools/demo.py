@@ -141,8 +141,9 @@ def main(argv=None):
     diff = np.abs(sr.astype(np.int16) - read_image(trainer_png))
     same = diff.mean() <= 1 and diff.max() <= 2
     print(f'tools/inference.py output vs the trainer\'s validation output '
-          f'{shown(trainer_png)}: mean abs '
-          f'{diff.mean():.4f}/255, max {diff.max()}/255 -> '
+          f'{shown(trainer_png)}: mean abs {diff.mean():.2g}/255, max '
+          f'{diff.max()}/255 ({np.count_nonzero(diff)} of {diff.size} '
+          'values differ) -> '
           f'{"equal within rounding" if same else "DIFFERENT"}')
 
     hr = read_image(os.path.join(gt_dir, f'{args.photo}.png'))
