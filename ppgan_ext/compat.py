@@ -37,6 +37,8 @@ import types
 
 import paddle
 
+from .errors import UserError
+
 _APPLIED = False
 
 
@@ -131,7 +133,7 @@ def _install_loader_error_relay():
     _keep_worker_exception_args(worker._WorkerException)
 
 
-class DownloadRefusedError(RuntimeError):
+class DownloadRefusedError(UserError, RuntimeError):
     """A ppgan component asked for a download (never done at run time)."""
 
 

@@ -10,9 +10,10 @@ The one deliberate exception is :func:`replace`: a few ppgan components
 subclasses that take the same arguments and add the plugin's checks, so
 PaddleGAN's own configs get them without a change.
 """
+from .errors import UserError
 
 
-class RegistrationError(RuntimeError):
+class RegistrationError(UserError, RuntimeError):
     """A plugin name collides with one already registered in ppgan."""
 
 

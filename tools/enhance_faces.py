@@ -2,6 +2,9 @@ r"""Enhance the faces in whole photos with SPARNet / SPARNetHD.
 
   python tools/enhance_faces.py -c configs/sparnethd_attn2d.yaml \
       --weights sparnethd.pdparams --input group.jpg photos/ --out enhanced/
+  # already aligned face crops (e.g. a test set): restore each whole image
+  python tools/enhance_faces.py --weights RUN/iter_N_weight.pdparams \
+      --input faces/ --out restored/ --aligned
 
 Faces are found with the cascade detector that ships with OpenCV or
 scikit-image (no downloads), restored, and pasted back with a soft mask; the
@@ -16,16 +19,18 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from tools.config_arg import add_config_argument  # noqa: E402
-
 
 def main(argv=None):
+    from ppgan_ext.tool_config import add_config_arguments
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawTextHelpFormatter)
-    add_config_argument(p)
+    add_config_arguments(p)
     p.add_argument('--weights', required=True)
     p.add_argument('--input', nargs='+', required=True)
     p.add_argument('--out', required=True)
+    p.add_argument('--aligned', action='store_true',
+                   help='inputs are aligned face crops: restore each whole '
+                   'image, no detection')
     p.add_argument('--margin', type=float, default=0.25)
     p.add_argument('--min-face', type=int, default=40,
                    help='smallest face side to look for, in pixels')
@@ -40,12 +45,14 @@ def main(argv=None):
     from ppgan_ext.deploy.predictor import expand_inputs
     from ppgan_ext.device import set_device
     from ppgan_ext.errors import exit_on_user_error
+    from ppgan_ext.output_paths import ensure_writable_dir
     from ppgan_ext.progress import echo, progress
     with exit_on_user_error():
         set_device(args.device)
+        ensure_writable_dir(args.out)
         enhancer = FaceEnhancer(args.config_file, args.weights,
                                 FaceDetector(min_face=args.min_face),
-                                margin=args.margin)
+                                margin=args.margin, overrides=args.opt)
         files = expand_inputs(args.input)
     done = skipped = 0
     for src in progress(files, 'photos', unit='photo'):
@@ -55,9 +62,14 @@ def main(argv=None):
             echo(f'skip: {e}')
             skipped += 1
             continue
-        out, boxes = enhancer.enhance(img)
-        write_image(os.path.join(args.out, os.path.basename(src)), out)
-        echo(f'{src}: {len(boxes)} face(s) enhanced')
+        if args.aligned:
+            out, what = enhancer.restore_aligned(img), 'aligned face restored'
+        else:
+            out, boxes = enhancer.enhance(img)
+            what = f'{len(boxes)} face(s) enhanced'
+        with exit_on_user_error():
+            write_image(os.path.join(args.out, os.path.basename(src)), out)
+        echo(f'{src}: {what}')
         done += 1
     print(f'{done} photo(s) written to {args.out}, {skipped} skipped')
     sys.exit(1 if skipped and not done else 0)

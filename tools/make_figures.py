@@ -17,8 +17,6 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from tools.config_arg import add_config_argument  # noqa: E402
-
 
 def _label(img, text):
     import cv2
@@ -64,7 +62,8 @@ def sr_compare(args):
     from ppgan_ext.errors import exit_on_user_error
     with exit_on_user_error():
         hr, lr = read_image(args.hr), read_image(args.lr)
-        pred = SRPredictor(args.config_file, args.weights)
+        pred = SRPredictor(args.config_file, args.weights,
+                           overrides=args.opt)
         sr = pred.predict(lr)
         _check_pair(hr, lr, sr, args)
     h, w = hr.shape[:2]
@@ -73,8 +72,7 @@ def sr_compare(args):
     border = pred.scale if pred.scale > 1 else 4
     p_bic = calculate_psnr(bic, hr, border, test_y_channel=True)
     p_sr = calculate_psnr(sr, hr, border, test_y_channel=True)
-    name = args.name or os.path.splitext(os.path.basename(
-        args.config_file))[0]
+    name = args.name or pred.model_name
     write_image(args.out, side_by_side(
         [(near, 'LR'), (bic, f'bicubic {p_bic:.2f} dB'),
          (sr, f'{name} {p_sr:.2f} dB'), (hr, 'HR')], args.crop, args.zoom))
@@ -121,11 +119,12 @@ def curve(args):
 
 
 def main(argv=None):
+    from ppgan_ext.tool_config import add_config_arguments
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawTextHelpFormatter)
     sub = p.add_subparsers(dest='cmd', required=True)
     s = sub.add_parser('sr-compare')
-    add_config_argument(s)
+    add_config_arguments(s)
     s.add_argument('--weights', required=True)
     s.add_argument('--hr', required=True)
     s.add_argument('--lr', required=True)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import UserError
 from ..progress import echo, progress
 from .degradations import bicubic_resize
 
@@ -27,7 +28,7 @@ __all__ = ['FaceBox', 'FaceDetector', 'FaceDetectorError', 'crop_face',
 _DEFAULT_NEIGHBORS = {'opencv': 5, 'skimage': 8}
 
 
-class FaceDetectorError(RuntimeError):
+class FaceDetectorError(UserError, RuntimeError):
     """No face-detection backend (cascade file) is available."""
 
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..datasets.degradations import bicubic_resize
 from ..datasets.face_detect import FaceDetector, crop_face
+from ..config import ConfigError
 from .predictor import SRPredictor
 
 __all__ = ['FaceEnhancer', 'feather_mask']
@@ -33,24 +34,35 @@ class FaceEnhancer:
     """Restore every face of a photo with a SPARNet / SPARNetHD generator.
 
     Args:
-        config, weights: as for :class:`SRPredictor` (the face model).
+        config, weights: as for :class:`SRPredictor` (the face model);
+            ``overrides``: ``-o key=value`` strings.
         detector: a :class:`FaceDetector` (default: the best available).
         margin: crop enlargement around the detected box, per side.
         feather: width of the blending ramp, as a fraction of the crop.
     """
 
     def __init__(self, config, weights, detector=None, margin=0.25,
-                 feather=0.1):
-        self.predictor = SRPredictor(config, weights)
-        self.predictor.pre_upsample = 1  # crops are resized to in_size here
-        self.size = int(getattr(self.predictor.net, 'in_size', 128))
-        if self.predictor.scale != 1:
-            raise ValueError('face enhancement needs a model whose output '
-                             'size equals its input size (SPARNet, '
-                             f'SPARNetHD); this one scales x'
-                             f'{self.predictor.scale}')
+                 feather=0.1, overrides=None):
+        self.predictor = SRPredictor(config, weights, overrides=overrides)
+        if not self.predictor.in_size or self.predictor.scale != 1:
+            raise ConfigError(
+                f'{self.predictor.model_name} (x{self.predictor.scale}) is not '
+                'a face model: face enhancement restores faces with a model '
+                'whose output has its input size (SPARNet, SPARNetHD '
+                'configs); for whole images use tools/inference.py')
+        self.size = int(self.predictor.in_size)
         self.detector = detector or FaceDetector()
         self.margin, self.feather = margin, feather
+
+    def restore_aligned(self, face):
+        """Restore a photo that is one aligned face crop (no detection):
+        resized to the model's size, restored, resized back."""
+        h, w = face.shape[:2]
+        if (h, w) != (self.size, self.size):
+            face = bicubic_resize(face, (self.size, self.size))
+        out = self.predictor.predict(face)
+        return out if (h, w) == (self.size, self.size) else \
+            bicubic_resize(out, (w, h))
 
     def enhance(self, img):
         """uint8 HWC RGB photo -> (enhanced copy, list of FaceBox)."""

@@ -18,7 +18,7 @@ def test_feather_mask_shape_and_ramp():
 
 def test_faces_are_replaced_and_background_untouched(tmp_path):
     cfg = write_config(tmp_path, {'name': 'InvertFacesForTests'},
-                       mean=127.5, std=127.5)
+                       model='SPARNetModel')
     weights = tmp_path / 'w.pdparams'
     save_checkpoint({'generator': {k: v.numpy() for k, v in
                                    InvertFacesForTests().state_dict().items()}},
@@ -47,7 +47,7 @@ def test_crops_are_resized_to_the_face_models_own_size(tmp_path):
     gen = {'name': 'SPARNet', 'min_ch': 8, 'max_ch': 16, 'in_size': 64,
            'out_size': 64, 'min_feat_size': 16, 'res_depth': 1,
            'bottleneck_size': 8, 'hourglass_width': 8}
-    cfg = write_config(tmp_path, gen, mean=127.5, std=127.5)
+    cfg = write_config(tmp_path, gen, model='SPARNetModel')
     weights = tmp_path / 'w.pdparams'
     net = build_generator(dict(gen))
     save_checkpoint({'generator': {k: v.numpy() for k, v in

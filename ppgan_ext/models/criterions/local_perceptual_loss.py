@@ -21,6 +21,7 @@ import paddle
 from ppgan.models.criterions.builder import CRITERIONS
 from ppgan.models.criterions.perceptual_loss import PerceptualLoss
 
+from ...errors import UserError
 from ...registry import register, replace
 
 __all__ = ['LocalPerceptualLoss', 'OfflinePerceptualLoss', 'VGGWeightsError',
@@ -32,7 +33,7 @@ _NOT_SET = ('perceptual loss: vgg_weights is not set; give a local '
             'vgg19.pdparams or torchvision vgg19 .pth (nothing is downloaded)')
 
 
-class VGGWeightsError(ValueError):
+class VGGWeightsError(UserError, ValueError):
     """The VGG weight file is missing or does not fit the VGG layers."""
 
 
