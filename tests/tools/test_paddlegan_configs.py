@@ -42,7 +42,8 @@ def paddlegan_config(tmp_path, lq, gt, esrgan=None):
         cfg['dataset'][split] = with_paddlegan_names(cfg['dataset'][split])
         cfg['dataset'][split].update(lq_folder=str(lq), gt_folder=str(gt))
     cfg['model']['generator'].update(nf=4, nb=1)
-    cfg.update(total_iters=2, output_dir=str(tmp_path / 'out'))
+    cfg.update(total_iters=2, output_dir=str(tmp_path / 'out'),
+               min_max='(0., 1.)')  # as PaddleGAN's configs state it
     cfg['log_config']['interval'] = 1
     cfg['validate']['interval'] = cfg['snapshot_config']['interval'] = 2
     if esrgan is not None:
