@@ -16,8 +16,8 @@ import cv2
 import numpy as np
 
 from ..errors import OutputPathError
-from .degradations import DEGRADATIONS, mod_crop
 from ..progress import echo, progress
+from .degradations import DEGRADATIONS, mod_crop
 from .image_io import ImageReadError, list_images, read_image
 from .sr_folder_dataset import check_sr_pairs
 
