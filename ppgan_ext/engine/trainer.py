@@ -58,6 +58,7 @@ from ppgan.utils.timer import TimeAverager
 from ppgan.utils.visual import tensor2img
 
 from ..amp import Amp, AmpError, NonFiniteLossError
+from ..datasets.base import DatasetError
 from ..errors import UserError
 from ..models.base import ExtModelMixin
 from ..progress import logs_above_bars, progress
@@ -163,6 +164,13 @@ class ExtTrainer(Trainer):
                 '--amp off for it')
         self.model.amp = self.amp
         self.last_checkpoint = None
+        if cfg.is_train and self.iters_per_epoch == 0:
+            train = cfg.dataset.train
+            raise DatasetError(
+                f'dataset.train: {len(self.train_dataloader.dataset)} '
+                f"sample(s), fewer than batch_size={train.get('batch_size', 1)}"
+                ': no full batch to train on; add data or lower '
+                'dataset.train.batch_size')
         if cfg.is_train:
             # the seed of the augmentation stream; saved in checkpoints
             self.data_seed = (int(seed) if seed is not None else
