@@ -46,6 +46,7 @@ def main(argv=None):
     from ppgan_ext.device import set_device
     from ppgan_ext.errors import exit_on_user_error
     from ppgan_ext.output_paths import ensure_writable_dir
+    from ppgan_ext.progress import echo, progress
     with exit_on_user_error():
         set_device(args.device)
         ensure_writable_dir(args.out)
@@ -54,11 +55,11 @@ def main(argv=None):
                                 margin=args.margin, overrides=args.opt)
         files = expand_inputs(args.input)
     done = skipped = 0
-    for src in files:
+    for src in progress(files, 'photos', unit='photo'):
         try:
             img = read_image(src)
         except ImageReadError as e:
-            print(f'skip: {e}')
+            echo(f'skip: {e}')
             skipped += 1
             continue
         if args.aligned:
@@ -68,11 +69,13 @@ def main(argv=None):
             what = f'{len(boxes)} face(s) enhanced'
         with exit_on_user_error():
             write_image(os.path.join(args.out, os.path.basename(src)), out)
-        print(f'{src}: {what}')
+        echo(f'{src}: {what}')
         done += 1
     print(f'{done} photo(s) written to {args.out}, {skipped} skipped')
     sys.exit(1 if skipped and not done else 0)
 
 
 if __name__ == '__main__':
+    from tools.quiet import quiet_third_party
+    quiet_third_party()
     main()

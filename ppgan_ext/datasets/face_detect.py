@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import UserError
+from ..progress import echo, progress
 from .degradations import bicubic_resize
 
 __all__ = ['FaceBox', 'FaceDetector', 'FaceDetectorError', 'crop_face',
@@ -198,7 +199,7 @@ class FaceCropReport:
 
 
 def write_face_crops(paths, out, size=128, margin=0.25, already_cropped=False,
-                     max_faces=1, detector=None, ext='.png', log=print):
+                     max_faces=1, detector=None, ext='.png', log=echo):
     """Crop faces from ``paths`` into ``out`` as ``size`` x ``size`` images.
 
     ``already_cropped``: every input is a face; it is only centre-cropped to
@@ -213,7 +214,7 @@ def write_face_crops(paths, out, size=128, margin=0.25, already_cropped=False,
     if not already_cropped and detector is None:
         detector = FaceDetector()
     report = FaceCropReport()
-    for path in paths:
+    for path in progress(paths, 'face crops', unit='photo'):
         report.files += 1
         stem = os.path.splitext(os.path.basename(path))[0]
         try:
