@@ -12,6 +12,7 @@ from .convert import CheckpointError, ConversionError
 from .datasets.face_detect import FaceDetectorError
 from .datasets.image_io import ImageReadError
 from .datasets.base import DatasetError
+from .deploy.precision import PrecisionError
 from .device import DeviceError
 from .engine.checkpoint import CheckpointLoadError
 from .engine.run_state import OptimizerStateMismatch
@@ -21,7 +22,7 @@ from .registry import RegistrationError
 USER_ERRORS = (AmpError, ConfigError, CheckpointError, ConversionError,
                ImageReadError, DatasetError, DeviceError, FaceDetectorError,
                CheckpointLoadError, RegistrationError, VGGWeightsError,
-               NonFiniteLossError, OptimizerStateMismatch)
+               NonFiniteLossError, OptimizerStateMismatch, PrecisionError)
 
 
 def find_user_error(exc):

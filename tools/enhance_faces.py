@@ -16,7 +16,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from tools.config_arg import add_config_argument  # noqa: E402
+from tools.config_arg import (add_config_argument,  # noqa: E402
+                              add_precision_argument)
 
 
 def main(argv=None):
@@ -30,6 +31,7 @@ def main(argv=None):
     p.add_argument('--min-face', type=int, default=40,
                    help='smallest face side to look for, in pixels')
     p.add_argument('--device', default='auto')
+    add_precision_argument(p)
     args = p.parse_args(argv)
 
     import ppgan_ext  # noqa: F401
@@ -44,7 +46,7 @@ def main(argv=None):
         set_device(args.device)
         enhancer = FaceEnhancer(args.config_file, args.weights,
                                 FaceDetector(min_face=args.min_face),
-                                margin=args.margin)
+                                margin=args.margin, precision=args.precision)
         files = expand_inputs(args.input)
     done = skipped = 0
     for src in files:

@@ -17,7 +17,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from tools.config_arg import add_config_argument  # noqa: E402
+from tools.config_arg import (add_config_argument,  # noqa: E402
+                              add_precision_argument)
 
 
 def main(argv=None):
@@ -37,6 +38,7 @@ def main(argv=None):
                    choices=['auto', 'dynamic', 'inference'],
                    help='auto: Paddle Inference with oneDNN on CPU (an '
                    'export made on the fly), dynamic graph on GPU/NPU')
+    add_precision_argument(p)
     args = p.parse_args(argv)
 
     import ppgan_ext
@@ -47,7 +49,7 @@ def main(argv=None):
         written, skipped = ppgan_ext.predict(
             args.config_file, args.weights, args.input, args.out,
             tile=args.tile, tile_overlap=args.tile_overlap,
-            engine=args.engine)
+            engine=args.engine, precision=args.precision)
     print(f'{len(written)} written to {args.out}, {len(skipped)} skipped')
     sys.exit(1 if skipped and not written else 0)
 

@@ -12,7 +12,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from tools.config_arg import add_config_argument  # noqa: E402
+from tools.config_arg import (add_config_argument,  # noqa: E402
+                              add_precision_argument)
 
 
 def main(argv=None):
@@ -31,6 +32,11 @@ def main(argv=None):
     p.add_argument('--zoom', type=int, default=1,
                    help='nearest up-scaling of the grid, for small images')
     p.add_argument('--device', default='auto')
+    p.add_argument('--engine', default='auto',
+                   choices=['auto', 'dynamic', 'inference'],
+                   help='auto: Paddle Inference with oneDNN on CPU (an '
+                   'export made on the fly), dynamic graph on GPU/NPU')
+    add_precision_argument(p)
     args = p.parse_args(argv)
 
     import ppgan_ext  # noqa: F401
@@ -40,7 +46,8 @@ def main(argv=None):
     from ppgan_ext.errors import exit_on_user_error
     with exit_on_user_error(also=(ValueError, )):
         set_device(args.device)
-        sampler = PGANSampler(args.config_file, args.weights, args.alpha)
+        sampler = PGANSampler(args.config_file, args.weights, args.alpha,
+                              args.engine, args.precision)
     if args.interpolate:
         images = sampler.interpolate(*args.interpolate, steps=args.steps)
         names = [f'walk_{i}.png' for i in range(len(images))]

@@ -37,11 +37,13 @@ class FaceEnhancer:
         detector: a :class:`FaceDetector` (default: the best available).
         margin: crop enlargement around the detected box, per side.
         feather: width of the blending ramp, as a fraction of the crop.
+        precision: as for :class:`SRPredictor` (``'auto'``, ``'fp32'``,
+            ``'bf16'``).
     """
 
     def __init__(self, config, weights, detector=None, margin=0.25,
-                 feather=0.1):
-        self.predictor = SRPredictor(config, weights)
+                 feather=0.1, precision='auto'):
+        self.predictor = SRPredictor(config, weights, precision=precision)
         self.predictor.pre_upsample = 1  # crops are resized to in_size here
         self.size = int(getattr(self.predictor.net, 'in_size', 128))
         if self.predictor.scale != 1:

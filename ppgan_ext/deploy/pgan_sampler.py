@@ -4,6 +4,9 @@ The generator is built from the config's ``model.generator`` with as many
 scales as the weights have (``model.depth_scales`` gives their depths) and
 loaded with the EMA weights when the file has them. Latents come from a numpy
 ``RandomState(seed)``, so a seed always gives the same faces.
+
+On CPU the generator runs by default as an export under Paddle Inference with
+oneDNN, like ``SRPredictor`` (``engine``, ``precision``).
 """
 import numpy as np
 import paddle
@@ -12,7 +15,10 @@ from ppgan.models.generators.builder import build_generator
 from ..config import load_config
 from ..engine.checkpoint import WeightsMismatchError
 from ..models.pgan_model import images_to_uint8, make_grid, scales_in_state
+from .export import run_predictor
+from .export_cache import cached_predictor
 from .generator_weights import load_generator_weights, read_generator_weights
+from .precision import engine_precision
 
 __all__ = ['PGANSampler', 'slerp']
 
@@ -35,9 +41,21 @@ class PGANSampler:
         weights: ``.pdparams`` from training (``generator_ema`` is used when
             present) or from ``tools/convert_weights.py``.
         alpha: fade-in factor of the last scale (0: its own output).
+        engine: ``'auto'`` (Paddle Inference on CPU, dynamic graph on
+            GPU/NPU), ``'inference'`` or ``'dynamic'``.
+        precision: ``'auto'``, ``'fp32'`` or ``'bf16'`` (inference engine).
     """
 
-    def __init__(self, config, weights, alpha=0.0):
+    ENGINES = ('auto', 'dynamic', 'inference')
+
+    def __init__(self, config, weights, alpha=0.0, engine='auto',
+                 precision='auto', log=print):
+        if engine not in self.ENGINES:
+            raise ValueError(f'engine must be one of {self.ENGINES}, got '
+                             f'{engine!r}')
+        if engine == 'auto':
+            engine = ('inference' if paddle.get_device() == 'cpu'
+                      else 'dynamic')
         cfg = load_config(config) if isinstance(config, str) else config
         name, state = read_generator_weights(weights)
         scales = scales_in_state(state)
@@ -53,6 +71,11 @@ class PGANSampler:
             self.net.set_alpha(alpha)
         self.net.eval()
         self.latent_dim = self.net.latent_dim
+        self.engine = engine
+        self.precision = engine_precision(engine, precision, 'PGANGenerator',
+                                          log)
+        self._gen_cfg = dict(gen_cfg, alpha=self.net.alpha)  # export key
+        self._predictor = None
 
     def latents(self, num, seed):
         return np.random.RandomState(seed).standard_normal(
@@ -60,6 +83,11 @@ class PGANSampler:
 
     def generate(self, z):
         """Latents (N, latent_dim) -> list of HWC uint8 images."""
+        if self.engine == 'inference':
+            if self._predictor is None:
+                self._predictor = cached_predictor(self.net, self._gen_cfg,
+                                                   self.precision)
+            return images_to_uint8(run_predictor(self._predictor, z))
         with paddle.no_grad():
             return images_to_uint8(self.net(paddle.to_tensor(z)))
 

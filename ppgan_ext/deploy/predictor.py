@@ -20,7 +20,6 @@ export is made at the first image and kept for later runs (``export_cache``).
 """
 import glob
 import os
-import tempfile
 import warnings
 
 import numpy as np
@@ -31,9 +30,10 @@ from ..config import load_config
 from ..datasets.degradations import bicubic_resize
 from ..datasets.image_io import IMAGE_EXTENSIONS, ImageReadError, read_image
 from ..datasets.pairs_writer import write_image
-from .export import _in_channels, create_predictor, run_predictor
-from .export_cache import cached_export, export_key
+from .export import _in_channels, run_predictor
+from .export_cache import cached_predictor
 from .generator_weights import load_generator_weights, read_generator_weights
+from .precision import engine_precision
 from .tiling import tiled_apply
 
 __all__ = ['SRPredictor', 'predict', 'expand_inputs']
@@ -62,12 +62,15 @@ class SRPredictor:
         engine: ``'dynamic'`` (dynamic graph), ``'inference'`` (export run
             by Paddle Inference, oneDNN on CPU) or ``'auto'``: inference on
             CPU, dynamic graph on GPU/NPU.
+        precision: ``'auto'``, ``'fp32'`` or ``'bf16'`` for the inference
+            engine (see ``precision.resolve_precision``; ``log`` gets
+            auto's choice); the dynamic graph runs fp32.
     """
 
     ENGINES = ('auto', 'dynamic', 'inference')
 
     def __init__(self, config, weights, tile=None, tile_overlap=None,
-                 engine='auto'):
+                 engine='auto', precision='auto', log=print):
         if engine not in self.ENGINES:
             raise ValueError(f'engine must be one of {self.ENGINES}, got '
                              f'{engine!r}')
@@ -95,6 +98,8 @@ class SRPredictor:
                         opts.get('tile_overlap', 16))
         self.channels = _in_channels(self.net)
         self.scale = self._measure_scale()
+        self.precision = engine_precision(self.engine, precision,
+                                          type(self.net).__name__, log)
 
     def _run_dynamic(self, chw):
         with paddle.no_grad():
@@ -120,11 +125,7 @@ class SRPredictor:
         return run_predictor(self._predictor, chw[None])[0]
 
     def _make_predictor(self):
-        key = export_key(self.net, self.generator_cfg)
-        # the predictor reads the files when it is created
-        with tempfile.TemporaryDirectory(prefix='ppgan_ext_') as tmp:
-            return create_predictor(cached_export(self.net, key, tmp),
-                                    mkldnn=True)
+        return cached_predictor(self.net, self.generator_cfg, self.precision)
 
     def _measure_scale(self):
         sizes = (getattr(self.net, 'in_size', None),
@@ -184,14 +185,15 @@ def expand_inputs(inputs):
 
 
 def predict(config, weights, inputs, out_dir, tile=None, tile_overlap=None,
-            log=print, engine='auto'):
+            log=print, engine='auto', precision='auto'):
     """Super-resolve files/folders/globs into ``out_dir`` (same file names);
-    ``engine`` as for :class:`SRPredictor`.
+    ``engine`` and ``precision`` as for :class:`SRPredictor`.
 
     Unreadable files are reported and skipped. Returns ``(written,
     skipped)`` lists.
     """
-    predictor = SRPredictor(config, weights, tile, tile_overlap, engine)
+    predictor = SRPredictor(config, weights, tile, tile_overlap, engine,
+                            precision, log)
     written, skipped = [], []
     for src in expand_inputs(inputs):
         dst = os.path.join(out_dir, os.path.basename(src))

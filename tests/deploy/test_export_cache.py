@@ -27,16 +27,16 @@ def count_exports(monkeypatch):
     calls = []
     real = export_cache.export_generator
 
-    def counting(net, prefix):
+    def counting(net, prefix, *args):
         calls.append(prefix)
-        return real(net, prefix)
+        return real(net, prefix, *args)
 
     monkeypatch.setattr(export_cache, 'export_generator', counting)
     return calls
 
 
 def run(cfg, weights, chw):
-    pred = SRPredictor(cfg, weights, engine='inference')
+    pred = SRPredictor(cfg, weights, engine='inference', precision='fp32')
     return pred._run(chw), pred._run_dynamic(chw)
 
 
@@ -75,7 +75,7 @@ def test_a_partial_entry_is_not_used(tmp_path, monkeypatch):
     calls = count_exports(monkeypatch)
     cfg = write_config(tmp_path, GEN)
     weights = write_weights(tmp_path / 'a.pdparams', 0)
-    pred = SRPredictor(cfg, weights, engine='inference')
+    pred = SRPredictor(cfg, weights, engine='inference', precision='fp32')
     key = export_cache.export_key(pred.net, pred.generator_cfg)
     broken = os.path.join(export_cache.cache_root(), key)
     os.makedirs(broken)
