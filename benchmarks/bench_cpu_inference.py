@@ -66,6 +66,12 @@ def settle():
 
 
 def peak_mb():
+    """This process's peak RSS: VmHWM (ru_maxrss would carry the parent's
+    peak over the fork + exec that started it)."""
+    with open('/proc/self/status') as f:
+        for line in f:
+            if line.startswith('VmHWM:'):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
