@@ -12,8 +12,8 @@ import re
 
 from .config import ConfigError, load_config
 
-__all__ = ['add_config_arguments', 'run_config_for', 'load_tool_config',
-           'run_name']
+__all__ = ['add_config_arguments', 'add_precision_argument', 'run_config_for',
+           'load_tool_config', 'run_name']
 
 RUN_CONFIG = 'config.yaml'
 _RUN_SUFFIX = re.compile(
@@ -31,6 +31,15 @@ def add_config_arguments(parser, required=False):
     parser.add_argument('-o', '--opt', nargs='+', default=None,
                         metavar='KEY=VALUE',
                         help='config overrides, e.g. model.generator.nf=32')
+
+
+def add_precision_argument(parser):
+    """``--precision auto|fp32|bf16`` of the inference engine."""
+    parser.add_argument('--precision', default='auto',
+                        choices=['auto', 'fp32', 'bf16'],
+                        help='inference engine precision; auto: bf16 where '
+                        'the CPU has AMX-BF16 / AVX512-BF16 and the model '
+                        'is on the bf16 allow list, else fp32')
 
 
 def run_config_for(weights):

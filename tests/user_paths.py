@@ -37,6 +37,16 @@ def assert_same_image(got, want, what=''):
     assert want.std() > 1.0, f'{what}: reference image is flat'
 
 
+def assert_close_image(got, want, min_psnr, what=''):
+    """``got`` within ``min_psnr`` dB PSNR of ``want`` (reduced precision)."""
+    got = read_rgb(got) if isinstance(got, (str, os.PathLike)) else got
+    want = read_rgb(want) if isinstance(want, (str, os.PathLike)) else want
+    assert got.shape == want.shape, (what, got.shape, want.shape)
+    mse = np.mean((got.astype(np.float64) - want) ** 2)
+    psnr = 10 * np.log10(255.0 ** 2 / mse) if mse else float('inf')
+    assert psnr >= min_psnr, f'{what}: {psnr:.1f} dB < {min_psnr} dB'
+
+
 def train(config, out, overrides, seed=0, extra=()):
     """``tools/main.py -c config --seed seed [extra] -o output_dir=out ...``
     in this process (under a fresh name scope, as a new process would);

@@ -21,7 +21,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def main(argv=None):
-    from ppgan_ext.tool_config import add_config_arguments
+    from ppgan_ext.tool_config import (add_config_arguments,
+                                       add_precision_argument)
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawTextHelpFormatter)
     add_config_arguments(p)
@@ -35,6 +36,7 @@ def main(argv=None):
     p.add_argument('--min-face', type=int, default=40,
                    help='smallest face side to look for, in pixels')
     p.add_argument('--device', default='auto')
+    add_precision_argument(p)
     args = p.parse_args(argv)
 
     import ppgan_ext  # noqa: F401
@@ -52,7 +54,8 @@ def main(argv=None):
         ensure_writable_dir(args.out)
         enhancer = FaceEnhancer(args.config_file, args.weights,
                                 FaceDetector(min_face=args.min_face),
-                                margin=args.margin, overrides=args.opt)
+                                margin=args.margin, overrides=args.opt,
+                                precision=args.precision)
         files = expand_inputs(args.input)
     done = skipped = 0
     for src in progress(files, 'photos', unit='photo'):

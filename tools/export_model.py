@@ -36,7 +36,7 @@ def main(argv=None):
 
     import ppgan_ext  # noqa: F401
     from ppgan_ext.deploy.export import (export_error, export_generator,
-                                         sample_input, write_export_info)
+                                         sample_input)
     from ppgan_ext.deploy.generator_weights import load_generator
     from ppgan_ext.errors import exit_on_user_error
     from ppgan_ext.output_paths import ensure_writable_dir
@@ -52,8 +52,8 @@ def main(argv=None):
     with stages('export', 4 if args.onnx else 3) as start:
         start('paddle.jit.to_static')
         prefix = export_generator(net, os.path.join(args.out,
-                                                    run_name(config)))
-        write_export_info(prefix, net, value_range)
+                                                    run_name(config)),
+                                  value_range=value_range)
         size = args.size or getattr(net, 'in_size', None) or 32
         sample = sample_input(net, batch=1, size=size,
                               value_range=value_range)

@@ -22,7 +22,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def main(argv=None):
-    from ppgan_ext.tool_config import add_config_arguments
+    from ppgan_ext.tool_config import (add_config_arguments,
+                                       add_precision_argument)
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawTextHelpFormatter)
     add_config_arguments(p)
@@ -40,6 +41,7 @@ def main(argv=None):
                    choices=['auto', 'dynamic', 'inference'],
                    help='auto: Paddle Inference with oneDNN on CPU (an '
                    'export made on the fly), dynamic graph on GPU/NPU')
+    add_precision_argument(p)
     args = p.parse_args(argv)
 
     import ppgan_ext
@@ -50,7 +52,8 @@ def main(argv=None):
         written, skipped = ppgan_ext.predict(
             args.config_file, args.weights, args.input, args.out,
             tile=args.tile, tile_overlap=args.tile_overlap,
-            engine=args.engine, overrides=args.opt)
+            engine=args.engine, overrides=args.opt,
+            precision=args.precision)
     print(f'{len(written)} written to {args.out}, {len(skipped)} skipped')
     sys.exit(1 if skipped and not written else 0)
 

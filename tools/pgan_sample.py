@@ -14,7 +14,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def main(argv=None):
-    from ppgan_ext.tool_config import add_config_arguments
+    from ppgan_ext.tool_config import (add_config_arguments,
+                                       add_precision_argument)
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawTextHelpFormatter)
     add_config_arguments(p)
@@ -30,6 +31,11 @@ def main(argv=None):
     p.add_argument('--zoom', type=int, default=1,
                    help='nearest up-scaling of the grid, for small images')
     p.add_argument('--device', default='auto')
+    p.add_argument('--engine', default='auto',
+                   choices=['auto', 'dynamic', 'inference'],
+                   help='auto: Paddle Inference with oneDNN on CPU (an '
+                   'export made on the fly), dynamic graph on GPU/NPU')
+    add_precision_argument(p)
     args = p.parse_args(argv)
 
     import ppgan_ext  # noqa: F401
@@ -42,7 +48,8 @@ def main(argv=None):
         set_device(args.device)
         ensure_writable_dir(args.out)
         sampler = PGANSampler(args.config_file, args.weights, args.alpha,
-                              overrides=args.opt)
+                              overrides=args.opt, engine=args.engine,
+                              precision=args.precision)
     if args.interpolate:
         images = sampler.interpolate(*args.interpolate, steps=args.steps)
         names = [f'walk_{i}.png' for i in range(len(images))]

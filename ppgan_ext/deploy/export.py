@@ -4,6 +4,13 @@ The exported graph takes a dynamic batch (and, for image-to-image
 generators, dynamic height and width). :func:`check_export` loads the export
 with ``paddle.inference`` -- on CPU with oneDNN by default, the fast path --
 and compares it with the dynamic-graph output on a sample.
+
+An export is made for a precision (``'fp32'`` or ``'bf16'``, see
+:mod:`.precision`): a bf16 export replaces the activations Paddle's bf16
+kernels get wrong (``export_forms``) and runs in fp32 too; an fp32 export is
+refused in bf16. ``<prefix>.export.json`` records the precision and the
+generator's class name (for ``precision='auto'``), and what a deployment
+needs to feed it: input kind, pixel range, channels, face size.
 """
 import copy
 import json
@@ -15,10 +22,11 @@ from paddle import inference
 
 from ..models.base import unwrap
 from .export_forms import to_export_form
+from .precision import PrecisionError, resolve_precision
 
-__all__ = ['input_spec_for', 'export_generator', 'create_predictor',
-           'run_predictor', 'check_export', 'export_error',
-           'sample_input', 'write_export_info']
+__all__ = ['input_spec_for', 'export_generator', 'export_info',
+           'create_predictor', 'run_predictor', 'check_export',
+           'export_error', 'sample_input']
 
 
 def _in_channels(net):
@@ -53,42 +61,54 @@ def sample_input(net, batch=1, size=32, seed=0, value_range=(-1., 1.)):
                                       size)).astype('float32')
 
 
-def write_export_info(path_prefix, net, value_range):
-    """``<prefix>.info.json``: what a deployment needs besides the graph
-    (input kind and pixel range, channels, fixed face size)."""
-    net = unwrap(net)
-    info = {'generator': type(net).__name__,
-            'value_range': [float(v) for v in value_range]}
+def _describe(net, precision, value_range):
+    """What a deployment needs besides the graph: the generator, precision,
+    input kind, pixel range (when known), channels and fixed face size."""
+    info = {'generator': type(net).__name__, 'precision': precision}
+    if value_range is not None:
+        info['value_range'] = [float(v) for v in value_range]
     if hasattr(net, 'latent_dim'):
         info.update(input='latent', latent_dim=int(net.latent_dim))
     else:
         info.update(input='image', channels=_in_channels(net))
         if getattr(net, 'in_size', None):
             info['in_size'] = int(net.in_size)
-    path = path_prefix + '.info.json'
-    with open(path, 'w') as f:
-        json.dump(info, f, indent=1)
-    return path
+    return info
 
 
-def _exportable_copy(net):
+def _exportable_copy(net, precision='fp32'):
     """An eval-mode copy of ``net`` in its export form (see
     :mod:`.export_forms`: same function, faster under Paddle Inference)."""
     net = copy.deepcopy(unwrap(net))
     net.eval()  # the forms read eval-mode statistics (BN, spectral norm)
-    net = to_export_form(net)
+    net = to_export_form(net, precision)
     net.eval()  # layers the forms built
     return net
 
 
-def export_generator(net, path_prefix):
-    """``paddle.jit.save`` ``net`` (in eval mode) to ``path_prefix``.*"""
-    net = _exportable_copy(net)
+def export_generator(net, path_prefix, precision='fp32', value_range=None):
+    """``paddle.jit.save`` ``net`` (in eval mode) to ``path_prefix``.*, in
+    the export form for ``precision`` (``'fp32'`` or ``'bf16'``), with
+    ``<prefix>.export.json`` describing it (see :func:`export_info`)."""
+    info = _describe(unwrap(net), precision, value_range)
+    net = _exportable_copy(net, precision)
     static = paddle.jit.to_static(net, input_spec=input_spec_for(net),
                                   full_graph=True)
     os.makedirs(os.path.dirname(os.path.abspath(path_prefix)), exist_ok=True)
     paddle.jit.save(static, path_prefix)
+    with open(path_prefix + '.export.json', 'w') as f:
+        json.dump(info, f, indent=1)
     return path_prefix
+
+
+def export_info(path_prefix):
+    """What :func:`export_generator` recorded about an export (``{}`` for
+    exports made elsewhere)."""
+    try:
+        with open(path_prefix + '.export.json') as f:
+            return json.load(f)
+    except FileNotFoundError:
+        return {}
 
 
 def _model_file(path_prefix):
@@ -99,13 +119,36 @@ def _model_file(path_prefix):
                             '.pdmodel) found')
 
 
-def create_predictor(path_prefix, mkldnn=True, threads=None):
-    """A Paddle Inference predictor for an export (CPU; oneDNN on/off)."""
+def create_predictor(path_prefix, mkldnn=True, threads=None,
+                     precision='fp32', log=print):
+    """A Paddle Inference predictor for an export (CPU; oneDNN on/off).
+
+    ``precision``: ``'fp32'``, ``'bf16'`` (oneDNN's bfloat16 kernels; needs
+    ``mkldnn`` and a bf16 export) or ``'auto'`` (bf16 where the CPU has
+    native bf16 and the generator is on the allow list, see
+    :func:`.precision.resolve_precision`; ``log`` gets its one-line choice).
+    """
+    info = export_info(path_prefix)
+    if precision == 'auto' and (not mkldnn or
+                                info.get('precision') == 'fp32'):
+        log('precision auto: fp32 (' + ('an fp32 export)' if mkldnn else
+                                        'plain kernels, no oneDNN)'))
+        precision = 'fp32'
+    precision = resolve_precision(precision, info.get('generator'), log)
+    if precision == 'bf16':
+        if not mkldnn:
+            raise PrecisionError('precision bf16 runs on oneDNN only '
+                                 '(mkldnn=False asked for plain kernels)')
+        if info.get('precision', 'bf16') != 'bf16':
+            raise PrecisionError(f'{path_prefix}: an fp32 export; export it '
+                                 "with precision='bf16' to run it in bf16")
     config = inference.Config(_model_file(path_prefix),
                               path_prefix + '.pdiparams')
     config.disable_gpu()
     if mkldnn:
         config.enable_mkldnn()
+        if precision == 'bf16':
+            config.enable_mkldnn_bfloat16()
     else:
         config.disable_mkldnn()
     config.set_cpu_math_library_num_threads(threads or os.cpu_count() or 1)

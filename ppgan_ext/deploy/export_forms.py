@@ -9,6 +9,10 @@ against its original.
 * ``LeakyReLU`` -> :class:`ChannelPReLU`: one oneDNN op (Paddle 3.3.1's
   oneDNN conv + leaky_relu fusion segfaults, ``maximum`` has no oneDNN kernel
   and costs two layout reorders, paddle2onnx 2.1 writes leaky_relu wrongly).
+  In a bf16 export (``precision='bf16'``) ``LeakyReLU`` and ``PReLU`` become
+  :class:`ReluLeaky` / :class:`ReluPReLU` instead: Paddle 3.3.1's bf16 prelu
+  and conv + leaky_relu give outputs ~1e8 off, relu, scale and add are
+  exact bf16 ops.
 * ``SpectralNormConv2D`` -> a ``Conv2D`` holding the normalised weight.
 * ``EqualizedConv2d`` / ``EqualizedLinear`` -> ``Conv2D`` / ``Linear`` with
   He's constant folded into the weight and bias (no run-time multiply).
@@ -40,7 +44,8 @@ from ..models.generators.sparnet_blocks import (ConvNormAct,
                                                 SpectralNormConv2D)
 from ..models.ops import crop_to, edge_pad, reflect_pad, upsample_nearest
 
-__all__ = ['to_export_form', 'ChannelPReLU', 'ConvPixelNorm',
+__all__ = ['to_export_form', 'ChannelPReLU', 'ReluLeaky', 'ReluPReLU',
+           'ConvPixelNorm',
            'UpsampleConv', 'ExportConvNormAct', 'CroppingHourglass',
            'ExportRRDBNet', 'conv_with', 'fold_bn', 'subpixel_weight']
 
@@ -61,6 +66,39 @@ class ChannelPReLU(nn.Layer):
             return paddle.maximum(x, x * self.slope)
         weight = paddle.full([channels], self.slope, dtype=x.dtype)
         return F.prelu(x, weight)
+
+
+def _scaled(x, factor):
+    # bias_after_scale=False: Paddle's bf16 placement keeps scale ops with
+    # the (default) bias-after-scale form in fp32, at two reorders each
+    return paddle.scale(x, factor, bias_after_scale=False)
+
+
+class ReluLeaky(nn.Layer):
+    """Leaky ReLU as ``slope * x + (1 - slope) * relu(x)`` (``0 <= slope <=
+    1``): relu, scale and add, which Paddle runs correctly in bf16."""
+
+    def __init__(self, slope):
+        super().__init__()
+        self.slope = float(slope)
+
+    def forward(self, x):
+        return _scaled(x, self.slope) + _scaled(F.relu(x), 1.0 - self.slope)
+
+
+class ReluPReLU(nn.Layer):
+    """PReLU as ``relu(x) - w * relu(-x)`` (bf16-safe, see
+    :class:`ReluLeaky`); ``w`` per channel, or one shared weight."""
+
+    def __init__(self, src):
+        super().__init__()
+        w = _numpy(src._weight)
+        self.weight = self.create_parameter(
+            [1, len(w), 1, 1] if len(w) > 1 else [1])
+        self.weight.set_value(w.reshape(self.weight.shape).astype('float32'))
+
+    def forward(self, x):
+        return F.relu(x) - self.weight * F.relu(_scaled(x, -1.0))
 
 
 class ConvPixelNorm(nn.Layer):
@@ -267,6 +305,15 @@ def _leaky(layer):
     return ChannelPReLU(slope) if 0 <= slope <= 1 else layer
 
 
+def _bf16_leaky(layer):
+    slope = layer._negative_slope
+    return ReluLeaky(slope) if 0 <= slope <= 1 else layer
+
+
+def _bf16_prelu(layer):
+    return ReluPReLU(layer) if layer._data_format == 'NCHW' else layer
+
+
 def _spectral(layer):
     return conv_with(_numpy(layer.normalized_weight()), _numpy(layer.bias),
                      stride=layer.stride)
@@ -310,16 +357,25 @@ _FORMS = {
     PGANGenerator: _pgan,
     RRDBNet: ExportRRDBNet,
 }
+# what a bf16 export changes (see the module docstring)
+_BF16_FORMS = {**_FORMS, nn.LeakyReLU: _bf16_leaky, nn.PReLU: _bf16_prelu}
+FORM_PRECISIONS = ('fp32', 'bf16')
 
 
-def to_export_form(net):
+def to_export_form(net, precision='fp32'):
     """Replace, bottom-up, every sublayer of ``net`` (and ``net``) that has
-    an export form; ``net`` should be a copy in eval mode. Returns the
+    an export form; ``net`` should be a copy in eval mode. ``precision``
+    (``'fp32'`` / ``'bf16'``) is what the export will run in. Returns the
     result (``net`` itself unless its own type has a form)."""
+    if precision not in FORM_PRECISIONS:
+        raise ValueError(f'precision must be one of {FORM_PRECISIONS}, got '
+                         f'{precision!r}')
+    forms = _BF16_FORMS if precision == 'bf16' else _FORMS
+
     def convert(layer):
         for name, child in list(layer.named_children()):
             setattr(layer, name, convert(child))
-        form = _FORMS.get(type(layer))
+        form = forms.get(type(layer))
         return layer if form is None else form(layer)
 
     return convert(net)

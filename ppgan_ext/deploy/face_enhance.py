@@ -39,11 +39,14 @@ class FaceEnhancer:
         detector: a :class:`FaceDetector` (default: the best available).
         margin: crop enlargement around the detected box, per side.
         feather: width of the blending ramp, as a fraction of the crop.
+        precision: as for :class:`SRPredictor` (``'auto'``, ``'fp32'``,
+            ``'bf16'``).
     """
 
     def __init__(self, config, weights, detector=None, margin=0.25,
-                 feather=0.1, overrides=None):
-        self.predictor = SRPredictor(config, weights, overrides=overrides)
+                 feather=0.1, overrides=None, precision='auto'):
+        self.predictor = SRPredictor(config, weights, overrides=overrides,
+                                     precision=precision)
         if not self.predictor.in_size or self.predictor.scale != 1:
             raise ConfigError(
                 f'{self.predictor.model_name} (x{self.predictor.scale}) is not '

@@ -5,6 +5,9 @@ scales as the weights have (``model.depth_scales`` gives their depths) and
 loaded with the EMA weights when the file has them. Latents come from a numpy
 ``RandomState(seed)``, so a seed always gives the same faces, and the same
 faces as the Trainer's evaluation grid for its ``eval_seed``.
+
+On CPU the generator runs by default as an export under Paddle Inference with
+oneDNN, like ``SRPredictor`` (``engine``, ``precision``).
 """
 import numpy as np
 import paddle
@@ -12,7 +15,10 @@ import paddle
 from ..models.pgan_model import make_grid
 from ..tool_config import load_tool_config
 from ..value_range import batch_to_uint8, resolve_value_range
+from .export import run_predictor
+from .export_cache import cached_predictor
 from .generator_weights import load_generator
+from .precision import engine_precision
 
 __all__ = ['PGANSampler', 'slerp']
 
@@ -37,16 +43,33 @@ class PGANSampler:
             present) or from ``tools/convert_weights.py``.
         alpha: fade-in factor of the last scale (0: its own output).
         overrides: ``-o key=value`` strings applied to the config.
+        engine: ``'auto'`` (Paddle Inference on CPU, dynamic graph on
+            GPU/NPU), ``'inference'`` or ``'dynamic'``.
+        precision: ``'auto'``, ``'fp32'`` or ``'bf16'`` (inference engine).
     """
 
-    def __init__(self, config, weights, alpha=0.0, overrides=None):
+    ENGINES = ('auto', 'dynamic', 'inference')
+
+    def __init__(self, config, weights, alpha=0.0, overrides=None,
+                 engine='auto', precision='auto', log=print):
+        if engine not in self.ENGINES:
+            raise ValueError(f'engine must be one of {self.ENGINES}, got '
+                             f'{engine!r}')
+        if engine == 'auto':
+            engine = ('inference' if paddle.get_device() == 'cpu'
+                      else 'dynamic')
         if isinstance(config, (str, type(None))):
             _, config = load_tool_config(config, overrides, weights)
         self.value_range = resolve_value_range(config)
-        self.net, _ = load_generator(config, weights)
+        self.net, gen_cfg = load_generator(config, weights)
         if self.net.num_scales > 1:
             self.net.set_alpha(alpha)
         self.latent_dim = self.net.latent_dim
+        self.engine = engine
+        self.precision = engine_precision(engine, precision, 'PGANGenerator',
+                                          log)
+        self._gen_cfg = dict(gen_cfg, alpha=self.net.alpha)  # export key
+        self._predictor = None
 
     def latents(self, num, seed):
         return np.random.RandomState(seed).standard_normal(
@@ -54,6 +77,12 @@ class PGANSampler:
 
     def generate(self, z):
         """Latents (N, latent_dim) -> list of HWC uint8 images."""
+        if self.engine == 'inference':
+            if self._predictor is None:
+                self._predictor = cached_predictor(self.net, self._gen_cfg,
+                                                   self.precision)
+            return batch_to_uint8(run_predictor(self._predictor, z),
+                                  self.value_range)
         with paddle.no_grad():
             return batch_to_uint8(self.net(paddle.to_tensor(z)),
                                   self.value_range)

@@ -28,7 +28,6 @@ export is made at the first image and kept for later runs (``export_cache``).
 import glob
 import logging
 import os
-import tempfile
 import warnings
 
 import numpy as np
@@ -44,9 +43,10 @@ from ..progress import echo, progress, stages
 from ..tool_config import load_tool_config
 from ..value_range import describe, resolve_value_range, to_model_range, \
     to_uint8, value_range_of
-from .export import _in_channels, create_predictor, run_predictor
-from .export_cache import cached_export, export_key
+from .export import _in_channels, run_predictor
+from .export_cache import cached_predictor
 from .generator_weights import load_generator
+from .precision import engine_precision
 from .tiling import tiled_apply
 
 __all__ = ['SRPredictor', 'predict', 'expand_inputs', 'InputSizeError']
@@ -90,12 +90,15 @@ class SRPredictor:
             by Paddle Inference, oneDNN on CPU) or ``'auto'``: inference on
             CPU, dynamic graph on GPU/NPU.
         overrides: ``-o key=value`` strings applied to the config.
+        precision: ``'auto'``, ``'fp32'`` or ``'bf16'`` for the inference
+            engine (see ``precision.resolve_precision``; ``log`` gets
+            auto's choice); the dynamic graph runs fp32.
     """
 
     ENGINES = ('auto', 'dynamic', 'inference')
 
     def __init__(self, config, weights, tile=None, tile_overlap=None,
-                 engine='auto', overrides=None):
+                 engine='auto', overrides=None, precision='auto', log=echo):
         if engine not in self.ENGINES:
             raise ValueError(f'engine must be one of {self.ENGINES}, got '
                              f'{engine!r}')
@@ -129,6 +132,8 @@ class SRPredictor:
                         opts.get('tile_overlap', 16))
         self.channels = _in_channels(self.net)
         self.scale, self._bytes_per_pixel = self._probe()
+        self.precision = engine_precision(self.engine, precision,
+                                          type(self.net).__name__, log)
 
     # -- running the network ---------------------------------------------
     def _run_dynamic(self, chw):
@@ -157,11 +162,7 @@ class SRPredictor:
         return run_predictor(self._predictor, chw[None])[0]
 
     def _make_predictor(self):
-        key = export_key(self.net, self.generator_cfg)
-        # the predictor reads the files when it is created
-        with tempfile.TemporaryDirectory(prefix='ppgan_ext_') as tmp:
-            return create_predictor(cached_export(self.net, key, tmp),
-                                    mkldnn=True)
+        return cached_predictor(self.net, self.generator_cfg, self.precision)
 
     def _probe(self):
         """``(scale, activation bytes per input pixel)``: face models from
@@ -285,17 +286,17 @@ def expand_inputs(inputs):
 
 
 def predict(config, weights, inputs, out_dir, tile=None, tile_overlap=None,
-            log=echo, engine='auto', overrides=None):
+            log=echo, engine='auto', overrides=None, precision='auto'):
     """Super-resolve files/folders/globs into ``out_dir`` (same file names);
-    ``engine`` as for :class:`SRPredictor`; ``config`` None: the weights'
-    run folder's ``config.yaml``.
+    ``engine`` and ``precision`` as for :class:`SRPredictor`; ``config``
+    None: the weights' run folder's ``config.yaml``.
 
     Unreadable files are reported and skipped. Returns ``(written,
     skipped)`` lists.
     """
     ensure_writable_dir(out_dir)
     predictor = SRPredictor(config, weights, tile, tile_overlap, engine,
-                            overrides)
+                            overrides, precision, log)
     written, skipped = [], []
     for src in progress(expand_inputs(inputs), 'super-resolving',
                         unit='image'):

@@ -27,16 +27,16 @@ def count_exports(monkeypatch):
     calls = []
     real = export_cache.export_generator
 
-    def counting(net, prefix):
+    def counting(net, prefix, *args):
         calls.append(prefix)
-        return real(net, prefix)
+        return real(net, prefix, *args)
 
     monkeypatch.setattr(export_cache, 'export_generator', counting)
     return calls
 
 
 def run(cfg, weights, chw):
-    pred = SRPredictor(cfg, weights, engine='inference')
+    pred = SRPredictor(cfg, weights, engine='inference', precision='fp32')
     return pred._run(chw), pred._run_dynamic(chw)
 
 
@@ -75,7 +75,7 @@ def test_a_partial_entry_is_not_used(tmp_path, monkeypatch):
     calls = count_exports(monkeypatch)
     cfg = write_config(tmp_path, GEN)
     weights = write_weights(tmp_path / 'a.pdparams', 0)
-    pred = SRPredictor(cfg, weights, engine='inference')
+    pred = SRPredictor(cfg, weights, engine='inference', precision='fp32')
     key = export_cache.export_key(pred.net, pred.generator_cfg)
     broken = os.path.join(export_cache.cache_root(), key)
     os.makedirs(broken)
@@ -83,3 +83,15 @@ def test_a_partial_entry_is_not_used(tmp_path, monkeypatch):
     chw = np.random.RandomState(0).rand(3, 9, 11).astype(np.float32)
     assert np.abs(pred._run(chw) - pred._run_dynamic(chw)).max() <= 1e-4
     assert len(calls) == 1
+
+
+def test_key_changes_with_the_precision_and_the_weights(tmp_path):
+    cfg = write_config(tmp_path, GEN)
+    pred = SRPredictor(cfg, write_weights(tmp_path / 'a.pdparams', 0),
+                       engine='dynamic')
+    keys = {export_cache.export_key(pred.net, pred.generator_cfg, p)
+            for p in ('fp32', 'bf16')}
+    other = SRPredictor(cfg, write_weights(tmp_path / 'b.pdparams', 1),
+                        engine='dynamic')
+    keys.add(export_cache.export_key(other.net, other.generator_cfg))
+    assert len(keys) == 3

@@ -33,7 +33,7 @@ def weights(tmp_path):
 
 def test_samples_come_from_the_ema_at_the_weights_scale(weights):
     cfg, path, ema = weights
-    sampler = PGANSampler(cfg, path)
+    sampler = PGANSampler(cfg, path, engine='dynamic')
     assert sampler.net.num_scales == 2
     images = sampler.sample(3, seed=5)
     assert len(images) == 3 and images[0].shape == (8, 8, 1)
@@ -49,13 +49,30 @@ def test_samples_come_from_the_ema_at_the_weights_scale(weights):
 
 def test_walk_ends_at_each_seeds_sample(weights):
     cfg, path, _ = weights
-    sampler = PGANSampler(cfg, path)
+    sampler = PGANSampler(cfg, path, engine='dynamic')
     walk = sampler.interpolate(1, 2, steps=5)
     assert len(walk) == 5
     np.testing.assert_array_equal(walk[0], sampler.sample(1, 1)[0])
     np.testing.assert_array_equal(walk[-1], sampler.sample(1, 2)[0])
     a, b = np.array([1.0, 0.0]), np.array([0.0, 1.0])
     np.testing.assert_allclose(np.linalg.norm(slerp(a, b, 0.3)), 1.0)
+
+
+def test_inference_engine_gives_the_dynamic_graphs_samples(weights):
+    """The CPU default (export under Paddle Inference, oneDNN): fp32 equals
+    the dynamic graph within one 8-bit level; bf16 where it can run."""
+    from ppgan_ext.deploy.precision import bf16_support
+    cfg, path, _ = weights
+    want = np.stack(PGANSampler(cfg, path, engine='dynamic').sample(6, 3))
+    lines = []
+    auto = PGANSampler(cfg, path, log=lines.append)
+    assert auto.engine == 'inference' and len(lines) == 1
+    for precision, bound in (('fp32', 1), ('bf16', 12)):
+        if precision == 'bf16' and bf16_support() is None:
+            continue  # refused: tests/deploy/test_precision.py
+        got = np.stack(PGANSampler(cfg, path, engine='inference',
+                                   precision=precision).sample(6, 3))
+        assert np.abs(got.astype(int) - want).max() <= bound, precision
 
 
 def test_cli_writes_images_and_grid(weights, tmp_path):

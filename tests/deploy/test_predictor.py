@@ -80,7 +80,7 @@ def test_predictor_tiles_and_uses_ema_weights(tmp_path):
                      'generator_ema': {k: v.numpy() for k, v in
                                        ema.state_dict().items()}},
                     str(weights))
-    pred = SRPredictor(cfg, str(weights))
+    pred = SRPredictor(cfg, str(weights), precision='fp32')
     assert pred.scale == 3
     for a, b in zip(pred.net.parameters(), ema.parameters()):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
@@ -103,7 +103,7 @@ def test_inference_engine_equals_dynamic_graph_tiled_or_not(tmp_path):
     weights = tmp_path / 'w.pdparams'
     save_checkpoint({'generator': {k: v.numpy() for k, v in
                                    net.state_dict().items()}}, str(weights))
-    auto = SRPredictor(cfg, str(weights))
+    auto = SRPredictor(cfg, str(weights), precision='fp32')
     dynamic = SRPredictor(cfg, str(weights), engine='dynamic')
     assert auto.engine == 'inference'  # tests run on CPU
     chw = np.random.RandomState(0).uniform(-1, 1, (3, 72, 60)).astype(
@@ -170,7 +170,7 @@ def test_auto_engine_falls_back_when_the_export_fails(tmp_path, monkeypatch):
     def failing(*_):
         raise RuntimeError('cannot trace this')
 
-    monkeypatch.setattr(predictor_module, 'cached_export', failing)
+    monkeypatch.setattr(predictor_module, 'cached_predictor', failing)
     chw = np.random.RandomState(0).rand(3, 4, 5).astype(np.float32)
     pred = SRPredictor(cfg, str(weights))
     with pytest.warns(UserWarning, match='cannot trace this.*dynamic graph'):

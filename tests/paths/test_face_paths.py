@@ -134,7 +134,7 @@ def test_predict_api_and_export_give_the_validation_images(trained):
     assert code == 0, log
     prefix = os.path.join(export, run_name(os.path.join(trained['run'],
                                                         'config.yaml')))
-    info = json.load(open(prefix + '.info.json'))
+    info = json.load(open(prefix + '.export.json'))
     assert info['value_range'] == [-1.0, 1.0]
     for name, path in trained['inputs'].items():
         x = to_model_range(read_rgb(path), info['value_range'])[None]

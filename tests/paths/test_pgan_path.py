@@ -11,8 +11,8 @@ import pytest
 from ppgan_ext.tool_config import run_name
 from ppgan_ext.value_range import batch_to_uint8
 from tests.real_faces import write_lfw_faces
-from tests.user_paths import (assert_same_image, run_export, run_tool, train,
-                              weights_of)
+from tests.user_paths import (assert_close_image, assert_same_image,
+                              run_export, run_tool, train, weights_of)
 
 ITERS = 6  # 3 at 4x4, 3 at 8x8 (fade-in done by the last one)
 TINY = ['model.generator.latent_dim=8', 'model.depth_scales=[16, 16]',
@@ -42,7 +42,8 @@ def test_sampling_tool_gives_the_evaluation_samples(trained):
     out = os.path.join(trained['tmp'], 'sampled')
     code, log = run_tool('pgan_sample', ['--weights', trained['weights'],
                                          '--out', out, '--num', '16',
-                                         '--seed', '5'])
+                                         '--seed', '5', '--precision',
+                                         'fp32'])
     assert code == 0, log
     for i in range(16):
         assert_same_image(os.path.join(out, f'generated_{i}.png'),
@@ -50,6 +51,14 @@ def test_sampling_tool_gives_the_evaluation_samples(trained):
                                        f'generated_{i}.png'), f'sample {i}')
     assert_same_image(os.path.join(out, 'grid.png'),
                       os.path.join(trained['samples'], 'grid.png'), 'grid')
+    # precision auto (bf16 on a bf16 CPU: PGAN is on the allow list)
+    code, log = run_tool('pgan_sample', ['--weights', trained['weights'],
+                                         '--out', out + '_auto', '--num',
+                                         '16', '--seed', '5'])
+    assert code == 0, log
+    assert_close_image(os.path.join(out + '_auto', 'grid.png'),
+                       os.path.join(trained['samples'], 'grid.png'), 30,
+                       'grid, precision auto')
 
 
 def test_exported_generator_gives_the_evaluation_samples(trained):

@@ -15,8 +15,9 @@ import ppgan_ext
 from ppgan_ext.datasets.demo_data import build_demo_sr
 from ppgan_ext.tool_config import run_name
 from ppgan_ext.value_range import to_model_range, to_uint8
-from tests.user_paths import (ROOT, assert_same_image, read_rgb, run_export,
-                              run_tool, train, trainer_images, weights_of)
+from tests.user_paths import (ROOT, assert_close_image, assert_same_image,
+                              read_rgb, run_export, run_tool, train,
+                              trainer_images, weights_of)
 
 FAMILIES = {
     'rdn': ('configs/rdn_x2_demo.yaml', 2, [
@@ -52,7 +53,8 @@ def trained(request, tmp_path_factory):
 def test_inference_tool_gives_the_validation_images(trained, engine, tile):
     out = os.path.join(trained['tmp'], f'infer_{engine}_{tile}')
     argv = ['--weights', trained['weights'], '--input',
-            *trained['lr'].values(), '--out', out, '--engine', engine]
+            *trained['lr'].values(), '--out', out, '--engine', engine,
+            '--precision', 'fp32']
     if tile:
         argv += ['--tile', str(tile), '--tile-overlap', '32']
     code, log = run_tool('inference', argv)
@@ -62,11 +64,24 @@ def test_inference_tool_gives_the_validation_images(trained, engine, tile):
                           f'{engine} tile={tile} {name}')
 
 
+def test_auto_precision_stays_close_to_the_validation_images(trained):
+    """``--precision auto`` may run bf16 (a CPU with bf16, a model on the
+    allow list): no longer bit-equal, still close to the trainer's fp32."""
+    out = os.path.join(trained['tmp'], 'infer_auto')
+    code, log = run_tool('inference', ['--weights', trained['weights'],
+                                       '--input', *trained['lr'].values(),
+                                       '--out', out])
+    assert code == 0, log
+    for name, want in trained['outputs'].items():
+        assert_close_image(os.path.join(out, f'{name}.png'), want, 35, name)
+
+
 def test_predict_api_gives_the_validation_images(trained):
     out = os.path.join(trained['tmp'], 'api')
     written, skipped = ppgan_ext.predict(None, trained['weights'],
                                          list(trained['lr'].values()), out,
-                                         log=lambda *_: None)
+                                         log=lambda *_: None,
+                                         precision='fp32')
     assert len(written) == len(trained['lr']) and not skipped
     for name, want in trained['outputs'].items():
         assert_same_image(os.path.join(out, f'{name}.png'), want, name)
@@ -79,7 +94,7 @@ def test_exported_model_gives_the_validation_images(trained):
     assert code == 0, log
     prefix = os.path.join(out, run_name(os.path.join(trained['run'],
                                                      'config.yaml')))
-    info = json.load(open(prefix + '.info.json'))
+    info = json.load(open(prefix + '.export.json'))
     value_range = tuple(info['value_range'])
     assert value_range == (0.0, 1.0) and info['input'] == 'image'
     for name, lr in trained['lr'].items():

@@ -222,3 +222,41 @@ def test_seed_protocol_config_trains_by_epochs_and_evaluates(data, tmp_path):
                         weights, '-o', f'output_dir={tmp_path / "eval"}'] +
                        opts)
     assert again.last_metrics == trainer.last_metrics
+
+
+def test_trained_weights_through_the_tool_in_each_precision(trained, data,
+                                                            tmp_path):
+    """Weights the trainer wrote -> tools/inference.py --precision fp32 /
+    bf16 -> the trainer's own generator output (fp32: within one 8-bit
+    level; bf16: within bf16's rounding, or refused in one line where this
+    CPU cannot run bf16)."""
+    from ppgan_ext.datasets.image_io import read_image
+    from ppgan_ext.deploy.precision import bf16_support
+    from tools import inference
+    weights = os.path.join(trained['run'], 'iter_3_weight.pdparams')
+    from tests.predictor_fakes import write_config
+    gen = load_config(CONFIG, tiny_overrides(data))['model']['generator']
+    cfg_path = write_config(tmp_path, dict(gen))  # pixels 0..255 -> 0..1
+    src = os.path.join(f'{data}/test_X2', sorted(os.listdir(
+        f'{data}/test_X2'))[0])
+    net = trained['trainer'].model.nets['generator']
+    net.eval()
+    lr = read_image(src)
+    with paddle.no_grad():
+        want = net(paddle.to_tensor(lr.transpose(2, 0, 1)[None]
+                                    .astype('float32') / 255)).numpy()[0]
+    want = np.clip(np.round(want * 255), 0, 255).transpose(1, 2, 0)
+    for precision, bound in (('fp32', 1), ('bf16', 8)):
+        out = tmp_path / precision
+        argv = ['-c', cfg_path, '--weights', weights, '--input', src,
+                '--out', str(out), '--precision', precision]
+        if precision == 'bf16' and bf16_support() is None:
+            with pytest.raises(SystemExit) as e:
+                inference.main(argv)
+            assert e.value.code == 2
+            continue
+        with pytest.raises(SystemExit) as e:
+            inference.main(argv)
+        assert e.value.code == 0
+        got = read_image(str(out / os.path.basename(src)))
+        assert np.abs(got.astype(int) - want).max() <= bound, precision
