@@ -9,18 +9,18 @@ import sys
 from .amp import AmpError, NonFiniteLossError
 from .config import ConfigError
 from .convert import CheckpointError, ConversionError
-from .datasets.face_detect import FaceDetectorError
 from .datasets.image_io import ImageReadError
 from .datasets.base import DatasetError
 from .device import DeviceError
 from .engine.checkpoint import CheckpointLoadError
 from .engine.run_state import OptimizerStateMismatch
+from .faceutils import DlibUnavailableError, FaceDetectorError
 from .models.criterions.local_perceptual_loss import VGGWeightsError
 from .registry import RegistrationError
 
 USER_ERRORS = (AmpError, ConfigError, CheckpointError, ConversionError,
                ImageReadError, DatasetError, DeviceError, FaceDetectorError,
-               CheckpointLoadError, RegistrationError, VGGWeightsError,
+               DlibUnavailableError, CheckpointLoadError, RegistrationError, VGGWeightsError,
                NonFiniteLossError, OptimizerStateMismatch)
 
 

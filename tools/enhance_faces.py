@@ -1,13 +1,21 @@
-r"""Enhance the faces in whole photos with SPARNet / SPARNetHD.
+r"""Enhance the faces in whole photos with SPARNet / SPARNetHD, optionally
+upscaling the whole photo (background with an SR model or bicubic).
 
+  # faces restored in place
   python tools/enhance_faces.py -c configs/sparnethd_attn2d.yaml \
       --weights sparnethd.pdparams --input group.jpg photos/ --out enhanced/
+  # x4: background by RDN x4 (tiled), faces by SPARNetHD
+  python tools/enhance_faces.py -c sparnethd_attn2d --weights sparnethd.pdparams \
+      --upscale 4 --bg-model rdn_x4 --bg-weights rdn_x4.pdparams \
+      --input group.jpg --out enhanced/
 
-Faces are found with the cascade detector that ships with OpenCV or
-scikit-image (no downloads), restored, and pasted back with a soft mask; the
-rest of each photo is unchanged. Photos keep their file names; unreadable
-files are reported and skipped (exit code 1 if nothing could be written).
-Grayscale, RGBA and 16-bit photos are read as 8-bit RGB (see
+Faces are found with dlib's HOG detector and 5 landmarks (a cascade
+without dlib), aligned to the face model's template at its size, restored,
+and pasted back by the inverse warp with a feathered mask; every other
+pixel is the background's (the photo, or its --upscale x version made by
+--bg-model or bicubic). Photos keep their file names; unreadable files are
+reported and skipped (exit code 1 if nothing could be written). Grayscale,
+RGBA and 16-bit photos are read as 8-bit RGB (see
 ppgan_ext/datasets/image_io.py); outputs are written atomically.
 """
 import argparse
@@ -26,25 +34,49 @@ def main(argv=None):
     p.add_argument('--weights', required=True)
     p.add_argument('--input', nargs='+', required=True)
     p.add_argument('--out', required=True)
-    p.add_argument('--margin', type=float, default=0.25)
+    p.add_argument('--upscale', type=int, default=1,
+                   help='upscale the whole photo this many times')
+    p.add_argument('--bg-model', default=None,
+                   help='SR config (or model name) for the background; '
+                   'default: bicubic')
+    p.add_argument('--bg-weights', default=None)
+    p.add_argument('--bg-tile', type=int, default=None,
+                   help='background tile size in input pixels (default: '
+                   "the config's inference.tile)")
+    p.add_argument('--template', choices=['celeba', 'ffhq'], default=None,
+                   help="alignment template (default: by the face model's "
+                   'size, ffhq from 256 px)')
+    p.add_argument('--feather', type=float, default=0.1,
+                   help='blending ramp, fraction of the aligned crop side')
+    p.add_argument('--backend', default='auto', help='face detector')
     p.add_argument('--min-face', type=int, default=40,
                    help='smallest face side to look for, in pixels')
+    p.add_argument('--max-faces', type=int, default=None,
+                   help='enhance at most this many faces (the largest)')
     p.add_argument('--device', default='auto')
     args = p.parse_args(argv)
+    if args.upscale < 1:
+        p.error(f'--upscale {args.upscale}: must be >= 1')
+    if bool(args.bg_model) != bool(args.bg_weights):
+        p.error('--bg-model and --bg-weights go together')
 
     import ppgan_ext  # noqa: F401
-    from ppgan_ext.datasets.face_detect import FaceDetector
     from ppgan_ext.datasets.image_io import ImageReadError, read_image
     from ppgan_ext.datasets.pairs_writer import write_image
-    from ppgan_ext.deploy.face_enhance import FaceEnhancer
+    from ppgan_ext.deploy.face_enhance import Background, FaceEnhancer
     from ppgan_ext.deploy.predictor import expand_inputs
     from ppgan_ext.device import set_device
     from ppgan_ext.errors import exit_on_user_error
+    from ppgan_ext.faceutils import FaceDetector
     with exit_on_user_error():
         set_device(args.device)
-        enhancer = FaceEnhancer(args.config_file, args.weights,
-                                FaceDetector(min_face=args.min_face),
-                                margin=args.margin)
+        detector = FaceDetector(args.backend, min_face=args.min_face,
+                                max_faces=args.max_faces)
+        background = Background(args.upscale, args.bg_model, args.bg_weights,
+                                tile=args.bg_tile)
+        enhancer = FaceEnhancer(args.config_file, args.weights, detector,
+                                template=args.template, feather=args.feather,
+                                background=background)
         files = expand_inputs(args.input)
     done = skipped = 0
     for src in files:
@@ -54,9 +86,11 @@ def main(argv=None):
             print(f'skip: {e}')
             skipped += 1
             continue
-        out, boxes = enhancer.enhance(img)
-        write_image(os.path.join(args.out, os.path.basename(src)), out)
-        print(f'{src}: {len(boxes)} face(s) enhanced')
+        result = enhancer.enhance(img)
+        dst = os.path.join(args.out, os.path.basename(src))
+        write_image(dst, result.image)
+        print(f'{src}: {len(result.faces)} face(s) enhanced, background '
+              f'{background.name} -> {dst}')
         done += 1
     print(f'{done} photo(s) written to {args.out}, {skipped} skipped')
     sys.exit(1 if skipped and not done else 0)
