@@ -15,8 +15,8 @@ Backends:
 cascade, with a one-line note on stderr the first time.
 
 The photo is searched at the scale where the smallest wanted face
-(``min_face`` px) fills the detector's window (80 px for HOG, 40 px for
-MMOD), the longer side capped at ``max_side``; landmarks are found at full
+(``min_face`` px) is as large as the smallest face the detector finds
+(80 px, for HOG and MMOD), the longer side capped at ``max_side``; landmarks are found at full
 resolution. Overlapping boxes of one face are merged (non-maximum
 suppression), weak HOG hits (``min_score``) dropped, and at most
 ``max_faces`` faces, the largest, returned, largest first.
@@ -39,7 +39,7 @@ BACKENDS = ('auto', 'dlib-hog', 'dlib-cnn', 'cascade') + cascade.CASCADES
 LANDMARK_NAMES = ('right eye, outer corner', 'right eye, inner corner',
                   'left eye, outer corner', 'left eye, inner corner',
                   'base of the nose')
-_WINDOW = {'dlib-hog': 80, 'dlib-cnn': 40}
+_WINDOW = {'dlib-hog': 80, 'dlib-cnn': 80}
 # The astronaut's mission patch scores 0.12 with HOG; real faces in the test
 # photos score 0.36 and more (docs/faces.md).
 _MIN_SCORE = {'dlib-hog': 0.25, 'dlib-cnn': 0.0}

@@ -15,8 +15,8 @@ the face's geometry. For each SR / HR pair (HxWx3 uint8 RGB, as
   distance (outer eye corners, landmarks 36 and 45, as in 300-W); 0 for
   identical faces.
 
-Pairs whose HR image has no detectable face are left out of the mean; how
-many is logged once per validation. Scores are averaged over every rank's
+Pairs whose HR image has no detectable face are left out of the mean (NaN
+when no pair has one); how many is logged at each validation. Scores are averaged over every rank's
 pairs. Without dlib, building either metric fails with one line saying how
 to install it.
 """
@@ -84,12 +84,14 @@ class _DlibFaceMetric(_FaceMetric):
         return self._pair_score(np.asarray(pred), np.asarray(gt), face)
 
     def accumulate(self):
-        no_face, = all_reduce_sums([self.no_face])
+        """Mean over every rank's pairs with a face (NaN if none had one)."""
+        total, count, no_face = all_reduce_sums([self.total, self.count,
+                                                 self.no_face])
         if no_face:
             logging.getLogger('ppgan').info(
                 f'{self.name()}: no face found in {int(no_face)} HR '
                 'image(s); left out of the mean')
-        return super().accumulate()
+        return total / count if count else float('nan')
 
 
 @register(METRICS)

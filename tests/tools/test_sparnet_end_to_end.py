@@ -41,6 +41,9 @@ def setup(tmp_path_factory):
         cfg = yaml.safe_load(f)
     cfg['model']['generator'] = dict(TINY_G)
     cfg['model']['attention_visuals'] = [0, -1]
+    # 32 px faces are too small for dlib's face metrics (tested elsewhere)
+    for name in ('face_identity', 'face_landmark_nme'):
+        del cfg['validate']['metrics'][name]
     for split, folder in (('train', 'train'), ('test', 'test')):
         cfg['dataset'][split].update(folder=str(tmp / folder), gt_size=32,
                                      scale=4)
