@@ -19,6 +19,7 @@ __version__ = '0.1.0'
 
 
 def predict(config, weights, inputs, out_dir, **kwargs):
-    """Super-resolve files/folders/globs: see ``ppgan_ext.deploy.predictor``."""
+    """Super-resolve files/folders/globs (``config`` None: the weights' run
+    folder's ``config.yaml``): see ``ppgan_ext.deploy.predictor.predict``."""
     from .deploy.predictor import predict as _predict
     return _predict(config, weights, inputs, out_dir, **kwargs)

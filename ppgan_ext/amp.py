@@ -27,6 +27,8 @@ import contextlib
 
 import paddle
 
+from .errors import UserError
+
 __all__ = ['Amp', 'AmpError', 'LEVELS', 'NonFiniteLossError',
            'check_finite_gradients', 'optimizer_parameters']
 
@@ -34,11 +36,11 @@ LEVELS = ('off', 'O1', 'O2')
 _DTYPES = ('float16', 'bfloat16')
 
 
-class AmpError(ValueError):
+class AmpError(UserError, ValueError):
     """Invalid AMP settings, or AMP asked for where it would do nothing."""
 
 
-class NonFiniteLossError(FloatingPointError):
+class NonFiniteLossError(UserError, FloatingPointError):
     """A loss or gradient became NaN/Inf: training stops before the bad
     step is taken or saved."""
 

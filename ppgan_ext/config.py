@@ -16,6 +16,8 @@ import os
 import yaml
 from ppgan.utils.config import AttrDict, create_attr_dict
 
+from .errors import UserError
+
 __all__ = ['ConfigError', 'load_config', 'apply_overrides', 'resolve_config',
            'CONFIG_DIR']
 
@@ -23,7 +25,7 @@ CONFIG_DIR = os.path.join(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))), 'configs')
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError, ValueError):
     """A config file or override is missing, malformed or names no key."""
 
 

@@ -12,6 +12,8 @@ class may list keys it reads itself from other sections in
 """
 import inspect
 
+import numpy as np
+
 from ppgan.datasets.builder import DATASETS
 from ppgan.datasets.preprocess.builder import PREPROCESS, TRANSFORMS
 from ppgan.metrics.builder import METRICS
@@ -22,6 +24,8 @@ from ppgan.models.generators.builder import GENERATORS
 from ppgan.solver.builder import LRSCHEDULERS, OPTIMIZERS
 
 from .config import ConfigError
+from .value_range import (dataset_value_range, describe, resolve_value_range,
+                          value_range_of)
 
 __all__ = ['validate_config']
 
@@ -177,6 +181,27 @@ def _check_scales(cfg, errors):
             '; the model and its data must use one scale')
 
 
+def _check_value_range(cfg, errors):
+    """The model declares its pixel range; ``min_max`` and the datasets'
+    normalisation must agree with it."""
+    try:
+        model_range = resolve_value_range(cfg)
+    except ConfigError as e:
+        errors.append(str(e))
+        return
+    if value_range_of(cfg.get('model')) is None:
+        return  # a ppgan model without a declared range: ppgan's contract
+    for split, block in (cfg.get('dataset') or {}).items():
+        served = dataset_value_range(block) if isinstance(block, dict) \
+            else None
+        if served is not None and not np.allclose(served, model_range,
+                                                  atol=1e-6):
+            errors.append(
+                f'dataset.{split}: serves images in {describe(served)} but '
+                f"model {cfg['model']['name']} works on "
+                f'{describe(model_range)}; fix its Normalize (mean/std)')
+
+
 def validate_config(cfg, source='config'):
     """Raise :class:`ConfigError` listing every problem found in ``cfg``."""
     errors = []
@@ -224,6 +249,7 @@ def validate_config(cfg, source='config'):
                      set(extra.get('lr_scheduler', ())))
     _check_optimizer(cfg, errors)
     _check_scales(cfg, errors)
+    _check_value_range(cfg, errors)
     if errors:
         raise ConfigError(f'{source}: {len(errors)} problem(s):\n  ' +
                           '\n  '.join(errors))

@@ -11,13 +11,15 @@ import os
 
 import paddle
 
+from .errors import UserError
+
 __all__ = ['DeviceError', 'available_devices', 'resolve_device', 'set_device']
 
 # Order in which ``auto`` tries custom device types; others follow by name.
 _CUSTOM_PREFERENCE = ('npu', 'mlu', 'gcu', 'intel_gpu', 'metax_gpu')
 
 
-class DeviceError(RuntimeError):
+class DeviceError(UserError, RuntimeError):
     """The requested device does not exist on this machine."""
 
 

@@ -1,34 +1,32 @@
-"""The plugin's user-facing error types, gathered for the command-line tools.
+"""The plugin's user-facing errors, on the ground floor (imports nothing).
 
-Each is raised before work is lost and names the file or key at fault; the
-tools print it as one line instead of a traceback.
+Every mistake a user can make -- a config key, a file that is missing or
+does not fit, an output folder that cannot be written -- raises a subclass
+of :class:`UserError` that names the culprit, before work is lost. The
+command-line tools print it as one ``error: ...`` line and exit with code 2
+(:func:`exit_on_user_error`); anything else keeps its traceback.
 """
 import contextlib
 import sys
 
-from .amp import AmpError, NonFiniteLossError
-from .config import ConfigError
-from .convert import CheckpointError, ConversionError
-from .datasets.image_io import ImageReadError
-from .datasets.base import DatasetError
-from .device import DeviceError
-from .engine.checkpoint import CheckpointLoadError
-from .engine.run_state import OptimizerStateMismatch
-from .faceutils import DlibUnavailableError, FaceDetectorError
-from .models.criterions.local_perceptual_loss import VGGWeightsError
-from .registry import RegistrationError
+__all__ = ['UserError', 'OutputPathError', 'find_user_error',
+           'exit_on_user_error']
 
-USER_ERRORS = (AmpError, ConfigError, CheckpointError, ConversionError,
-               ImageReadError, DatasetError, DeviceError, FaceDetectorError,
-               DlibUnavailableError, CheckpointLoadError, RegistrationError, VGGWeightsError,
-               NonFiniteLossError, OptimizerStateMismatch)
+
+class UserError(Exception):
+    """A mistake in what the user gave (config, file, argument)."""
+
+
+class OutputPathError(UserError, OSError):
+    """An output file or folder cannot be created or written."""
 
 
 def find_user_error(exc):
-    """The first of our errors in ``exc``'s cause/context chain, or None."""
+    """The first :class:`UserError` in ``exc``'s cause/context chain, or
+    None (ppgan's builders re-raise constructor failures as other types)."""
     seen = set()
     while exc is not None and id(exc) not in seen:
-        if isinstance(exc, USER_ERRORS):
+        if isinstance(exc, UserError):
             return exc
         seen.add(id(exc))
         exc = exc.__cause__ or exc.__context__
@@ -37,9 +35,9 @@ def find_user_error(exc):
 
 @contextlib.contextmanager
 def exit_on_user_error(also=()):
-    """For command-line tools: one of our errors (or of ``also``) anywhere in
-    the exception chain is printed as ``error: ...`` and exits with code 2;
-    anything else propagates with its traceback."""
+    """For command-line tools: a :class:`UserError` (or one of ``also``)
+    anywhere in the exception chain is printed as ``error: ...`` and exits
+    with code 2; anything else propagates with its traceback."""
     try:
         yield
     except Exception as e:

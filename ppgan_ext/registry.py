@@ -5,9 +5,10 @@ vanishes under ``python -O`` and gives a bare AssertionError. Plugin classes
 go through :func:`register` instead, which always raises a
 :class:`RegistrationError` naming the registry and the clash.
 """
+from .errors import UserError
 
 
-class RegistrationError(RuntimeError):
+class RegistrationError(UserError, RuntimeError):
     """A plugin name collides with one already registered in ppgan."""
 
 

@@ -24,13 +24,10 @@ class NearestX2ForTests(paddle.nn.Layer):
         return upsample_nearest(x, 2)
 
 
-def write_config(tmp_path, generator, mean=0.0, std=255.0):
-    cfg = {'model': {'name': 'ExtSRModel', 'generator': generator},
-           'dataset': {'test': {'preprocess': [{'name': 'Transforms',
-                                                'pipeline': [{
-                                                    'name': 'Normalize',
-                                                    'mean': [mean] * 3,
-                                                    'std': [std] * 3}]}]}}}
+def write_config(tmp_path, generator, model='ExtSRModel'):
+    """A config for the tools: ``model`` (its class declares the pixel
+    range: ExtSRModel [0, 1], SPARNetModel [-1, 1]) with ``generator``."""
+    cfg = {'model': {'name': model, 'generator': generator}}
     path = tmp_path / 'cfg.yaml'
     path.write_text(yaml.safe_dump(cfg))
     return str(path)

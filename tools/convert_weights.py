@@ -11,13 +11,12 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from tools.config_arg import add_config_argument  # noqa: E402
-
 
 def main(argv=None):
+    from ppgan_ext.tool_config import add_config_arguments
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawTextHelpFormatter)
-    add_config_argument(p)
+    add_config_arguments(p, required=True)
     p.add_argument('--src', required=True, help='PyTorch .pth/.pt file')
     p.add_argument('--dst', required=True, help='output .pdparams')
     p.add_argument('--net', default='generator',
@@ -27,8 +26,6 @@ def main(argv=None):
     p.add_argument('--allow-module-pickle', action='store_true',
                    help='accept a whole pickled nn.Module (torch.save(model));'
                    ' its classes become inert records, no code runs')
-    p.add_argument('-o', '--opt', nargs='+', default=None,
-                   help='config overrides key=value')
     args = p.parse_args(argv)
 
     import ppgan_ext  # noqa: F401

@@ -24,22 +24,22 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from tools.config_arg import add_config_argument  # noqa: E402
-
 
 def main(argv=None):
+    from ppgan_ext.tool_config import add_config_arguments
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawTextHelpFormatter)
-    add_config_argument(p)
+    add_config_arguments(p)
     p.add_argument('--weights', required=True)
     p.add_argument('--input', nargs='+', required=True)
     p.add_argument('--out', required=True)
     p.add_argument('--upscale', type=int, default=1,
                    help='upscale the whole photo this many times')
     p.add_argument('--bg-model', default=None,
-                   help='SR config (or model name) for the background; '
-                   'default: bicubic')
-    p.add_argument('--bg-weights', default=None)
+                   help='SR config (or model name) for the background '
+                   "(default: --bg-weights' run folder's config.yaml)")
+    p.add_argument('--bg-weights', default=None,
+                   help='SR weights for the background; default: bicubic')
     p.add_argument('--bg-tile', type=int, default=None,
                    help='background tile size in input pixels (default: '
                    "the config's inference.tile)")
@@ -55,10 +55,6 @@ def main(argv=None):
                    help='enhance at most this many faces (the largest)')
     p.add_argument('--device', default='auto')
     args = p.parse_args(argv)
-    if args.upscale < 1:
-        p.error(f'--upscale {args.upscale}: must be >= 1')
-    if bool(args.bg_model) != bool(args.bg_weights):
-        p.error('--bg-model and --bg-weights go together')
 
     import ppgan_ext  # noqa: F401
     from ppgan_ext.datasets.image_io import ImageReadError, read_image
@@ -66,17 +62,24 @@ def main(argv=None):
     from ppgan_ext.deploy.face_enhance import Background, FaceEnhancer
     from ppgan_ext.deploy.predictor import expand_inputs
     from ppgan_ext.device import set_device
-    from ppgan_ext.errors import exit_on_user_error
+    from ppgan_ext.errors import UserError, exit_on_user_error
     from ppgan_ext.faceutils import FaceDetector
+    from ppgan_ext.output_paths import ensure_writable_dir
     with exit_on_user_error():
+        if args.upscale < 1:
+            raise UserError(f'--upscale {args.upscale}: must be >= 1')
+        if args.bg_model and not args.bg_weights:
+            raise UserError(f'--bg-model {args.bg_model}: give its '
+                            '--bg-weights too')
         set_device(args.device)
+        ensure_writable_dir(args.out)
         detector = FaceDetector(args.backend, min_face=args.min_face,
                                 max_faces=args.max_faces)
         background = Background(args.upscale, args.bg_model, args.bg_weights,
                                 tile=args.bg_tile)
         enhancer = FaceEnhancer(args.config_file, args.weights, detector,
                                 template=args.template, feather=args.feather,
-                                background=background)
+                                background=background, overrides=args.opt)
         files = expand_inputs(args.input)
     done = skipped = 0
     for src in files:
@@ -88,7 +91,8 @@ def main(argv=None):
             continue
         result = enhancer.enhance(img)
         dst = os.path.join(args.out, os.path.basename(src))
-        write_image(dst, result.image)
+        with exit_on_user_error():
+            write_image(dst, result.image)
         print(f'{src}: {len(result.faces)} face(s) enhanced, background '
               f'{background.name} -> {dst}')
         done += 1

@@ -18,13 +18,12 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from tools.config_arg import add_config_argument  # noqa: E402
-
 
 def main(argv=None):
+    from ppgan_ext.tool_config import add_config_arguments
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawTextHelpFormatter)
-    add_config_argument(p)
+    add_config_arguments(p)
     p.add_argument('--load', required=True, help='weights (.pdparams)')
     p.add_argument('--out', required=True, help='output folder')
     p.add_argument('--size', type=int, default=None,
@@ -33,21 +32,26 @@ def main(argv=None):
     p.add_argument('--atol', type=float, default=1e-4)
     p.add_argument('--onnx', action='store_true',
                    help='also export ONNX with paddle2onnx (if installed)')
-    p.add_argument('-o', '--opt', nargs='+', default=None)
     args = p.parse_args(argv)
 
     import ppgan_ext  # noqa: F401
-    from ppgan_ext.config import load_config
     from ppgan_ext.deploy.export import (export_error, export_generator,
-                                         sample_input)
+                                         sample_input, write_export_info)
+    from ppgan_ext.deploy.generator_weights import load_generator
     from ppgan_ext.errors import exit_on_user_error
+    from ppgan_ext.output_paths import ensure_writable_dir
+    from ppgan_ext.tool_config import load_tool_config, run_name
+    from ppgan_ext.value_range import resolve_value_range
     with exit_on_user_error():
-        cfg = load_config(args.config_file, args.opt)
-        net = load_generator(cfg, args.load)
-    name = os.path.splitext(os.path.basename(args.config_file))[0]
-    prefix = export_generator(net, os.path.join(args.out, name))
+        config, cfg = load_tool_config(args.config_file, args.opt, args.load,
+                                       '--load')
+        value_range = resolve_value_range(cfg)
+        ensure_writable_dir(args.out)
+        net, _ = load_generator(cfg, args.load)
+    prefix = export_generator(net, os.path.join(args.out, run_name(config)))
+    write_export_info(prefix, net, value_range)
     size = args.size or getattr(net, 'in_size', None) or 32
-    sample = sample_input(net, batch=1, size=size)
+    sample = sample_input(net, batch=1, size=size, value_range=value_range)
     worst = scale = 0.0
     for mkldnn in (True, False):
         diff, scale = export_error(net, prefix, sample, mkldnn=mkldnn)
@@ -63,15 +67,6 @@ def main(argv=None):
         print(f'FAILED: {worst:.3g} > {tolerance:.3g} (atol {args.atol} x '
               'output scale)', file=sys.stderr)
         sys.exit(1)
-
-
-def load_generator(cfg, weights):
-    """The config's generator with ``weights`` (EMA copy if present)."""
-    if 'depth_scales' in cfg['model']:  # PGAN: as many scales as trained
-        from ppgan_ext.deploy.pgan_sampler import PGANSampler
-        return PGANSampler(cfg, weights).net
-    from ppgan_ext.deploy.predictor import SRPredictor
-    return SRPredictor(cfg, weights, engine='dynamic').net
 
 
 if __name__ == '__main__':

@@ -3,9 +3,12 @@ r"""Super-resolve images with any SR model of the plugin (or ESRGAN).
   python tools/inference.py -c configs/rdn_x4.yaml --weights rdn_x4.pdparams \
       --input photo.png folder/ 'shots/*.jpg' --out results/ [--tile 256]
   python tools/inference.py -c rdn_x4 --weights rdn_x4.pdparams ...  # by name
+  # weights of a run: its config.yaml is used (-o applies on top)
+  python tools/inference.py --weights output_dir/rdn_demo/RUN/iter_1000_weight.pdparams ...
 
 On CPU the generator runs as an export under Paddle Inference with oneDNN
-(made on the fly; --engine dynamic for the dynamic graph).
+(made on the fly; --engine dynamic for the dynamic graph). Without --tile,
+an image too large for memory is run in tiles automatically.
 
 Results keep the input file names. Unreadable files are reported and
 skipped. Grayscale inputs are expanded to RGB, RGBA loses its alpha channel,
@@ -17,20 +20,20 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from tools.config_arg import add_config_argument  # noqa: E402
-
 
 def main(argv=None):
+    from ppgan_ext.tool_config import add_config_arguments
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawTextHelpFormatter)
-    add_config_argument(p)
+    add_config_arguments(p)
     p.add_argument('--weights', required=True, help='.pdparams weights')
     p.add_argument('--input', nargs='+', required=True,
                    help='image files, folders or globs')
     p.add_argument('--out', required=True, help='output folder')
     p.add_argument('--tile', type=int, default=None,
                    help='tile size in input pixels (default: config, else '
-                   'whole image)')
+                   'whole image, or automatic tiles when it would not fit '
+                   'in memory)')
     p.add_argument('--tile-overlap', type=int, default=None)
     p.add_argument('--device', default='auto')
     p.add_argument('--engine', default='auto',
@@ -47,7 +50,7 @@ def main(argv=None):
         written, skipped = ppgan_ext.predict(
             args.config_file, args.weights, args.input, args.out,
             tile=args.tile, tile_overlap=args.tile_overlap,
-            engine=args.engine)
+            engine=args.engine, overrides=args.opt)
     print(f'{len(written)} written to {args.out}, {len(skipped)} skipped')
     sys.exit(1 if skipped and not written else 0)
 

@@ -23,8 +23,6 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from tools.config_arg import add_config_argument  # noqa: E402
-
 
 def _label(img, text):
     import cv2
@@ -55,7 +53,8 @@ def sr_compare(args):
     from ppgan_ext.errors import exit_on_user_error
     with exit_on_user_error():
         hr, lr = read_image(args.hr), read_image(args.lr)
-        pred = SRPredictor(args.config_file, args.weights)
+        pred = SRPredictor(args.config_file, args.weights,
+                           overrides=args.opt)
         sr = pred.predict(lr)
         _check_pair(hr, lr, sr, args)
     h, w = hr.shape[:2]
@@ -70,8 +69,7 @@ def sr_compare(args):
         near, bic, sr, hr_c = (a[y:y + s, x:x + s] for a in (near, bic, sr, hr))
     else:
         hr_c = hr
-    name = args.name or os.path.splitext(os.path.basename(
-        args.config_file))[0]
+    name = args.name or pred.model_name
     panels = [_label(near, 'LR'), _label(bic, f'bicubic {p_bic:.2f} dB'),
               _label(sr, f'{name} {p_sr:.2f} dB'), _label(hr_c, 'HR')]
     if args.zoom > 1:
@@ -155,7 +153,8 @@ def faces(args):
     with exit_on_user_error():
         photo = read_image(args.input)
         enhancer = FaceEnhancer(args.config_file, args.weights,
-                                background=Background(args.upscale))
+                                background=Background(args.upscale),
+                                overrides=args.opt)
         res = enhancer.enhance(photo)
     order = sorted(range(len(res.faces)), key=lambda k: res.faces[k].left)
     h, w = photo.shape[:2]
@@ -180,11 +179,12 @@ def faces(args):
 
 
 def main(argv=None):
+    from ppgan_ext.tool_config import add_config_arguments
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawTextHelpFormatter)
     sub = p.add_subparsers(dest='cmd', required=True)
     s = sub.add_parser('sr-compare')
-    add_config_argument(s)
+    add_config_arguments(s)
     s.add_argument('--weights', required=True)
     s.add_argument('--hr', required=True)
     s.add_argument('--lr', required=True)
@@ -197,7 +197,7 @@ def main(argv=None):
     c.add_argument('--log', required=True)
     c.add_argument('--out', required=True)
     f = sub.add_parser('faces')
-    add_config_argument(f)
+    add_config_arguments(f)
     f.add_argument('--weights', required=True)
     f.add_argument('--input', required=True, help='a photo')
     f.add_argument('--out', required=True)

@@ -12,13 +12,12 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from tools.config_arg import add_config_argument  # noqa: E402
-
 
 def main(argv=None):
+    from ppgan_ext.tool_config import add_config_arguments
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawTextHelpFormatter)
-    add_config_argument(p)
+    add_config_arguments(p)
     p.add_argument('--weights', required=True)
     p.add_argument('--out', required=True)
     p.add_argument('--num', type=int, default=64)
@@ -38,9 +37,12 @@ def main(argv=None):
     from ppgan_ext.deploy.pgan_sampler import PGANSampler
     from ppgan_ext.device import set_device
     from ppgan_ext.errors import exit_on_user_error
+    from ppgan_ext.output_paths import ensure_writable_dir
     with exit_on_user_error(also=(ValueError, )):
         set_device(args.device)
-        sampler = PGANSampler(args.config_file, args.weights, args.alpha)
+        ensure_writable_dir(args.out)
+        sampler = PGANSampler(args.config_file, args.weights, args.alpha,
+                              overrides=args.opt)
     if args.interpolate:
         images = sampler.interpolate(*args.interpolate, steps=args.steps)
         names = [f'walk_{i}.png' for i in range(len(images))]

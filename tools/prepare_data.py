@@ -39,9 +39,11 @@ def main(argv=None):
 
     from ppgan_ext.datasets.pairs_writer import write_pairs
     from ppgan_ext.errors import exit_on_user_error
+    from ppgan_ext.output_paths import ensure_writable_dir
     kwargs = ({'kernel_size': args.kernel_size, 'sigma': args.sigma}
               if args.degradation == 'blur' else {})
     with exit_on_user_error(also=(ValueError, )):
+        ensure_writable_dir(args.out)
         report = write_pairs(args.hr, args.out, args.split, args.scales,
                              args.degradation, **kwargs)
     print(f'{os.path.join(args.out, args.split)}: {report.summary()}; '

@@ -83,7 +83,9 @@ def main(argv=None):
     if not args.input or not args.out:
         p.error('--input and --out are required (or use --demo)')
     if args.align and args.already_cropped:
-        p.error('--align and --already-cropped exclude each other')
+        print('error: --align and --already-cropped exclude each other',
+              file=sys.stderr)
+        return 2
     from ppgan_ext.datasets.face_crops import write_face_crops
     from ppgan_ext.faceutils import (FaceDetector, FaceDetectorError,
                                      default_template)

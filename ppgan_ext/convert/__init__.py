@@ -14,6 +14,7 @@ import collections
 import numpy as np
 import paddle
 
+from ..errors import UserError
 from .torch_reader import (CheckpointError, UnsafeCheckpointError,
                            load_torch_state_dict)
 
@@ -25,7 +26,7 @@ __all__ = [
 ]
 
 
-class ConversionError(ValueError):
+class ConversionError(UserError, ValueError):
     """A reference checkpoint does not fit the network the config builds."""
 
 

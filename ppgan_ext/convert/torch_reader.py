@@ -28,13 +28,15 @@ import zipfile
 
 import numpy as np
 
+from ..errors import UserError
+
 __all__ = [
     'CheckpointError', 'UnsafeCheckpointError', 'PickledObject',
     'load_torch_checkpoint', 'load_torch_state_dict'
 ]
 
 
-class CheckpointError(ValueError):
+class CheckpointError(UserError, ValueError):
     """The file is not a readable PyTorch checkpoint."""
 
 

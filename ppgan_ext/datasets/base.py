@@ -1,11 +1,12 @@
 """Behaviour shared by the plugin's datasets: errors that name the file."""
+from ..errors import UserError
 from .image_io import ImageReadError, image_size, list_images
 
 __all__ = ['DatasetError', 'ClearErrorsMixin', 'QuietCompose', 'item_files',
            'checked_images']
 
 
-class DatasetError(ValueError):
+class DatasetError(UserError, ValueError):
     """A dataset folder is empty, unpaired or inconsistent with the config."""
 
 

@@ -13,8 +13,8 @@ Two modes:
   16x16 LR faces): each image is bicubic-resized to ``input_size`` and no
   ``gt`` is returned; the model then only saves its outputs.
 
-Samples are dicts with ``lq`` (and ``gt``), CHW float32 normalised by
-``(x / 255 - mean) / std`` (default mean = std = 0.5: [-1, 1]), plus
+Samples are dicts with ``lq`` (and ``gt``), CHW float32 in [-1, 1] (the
+range SPARNet works in, ``SPARNetModel.value_range``), plus
 ``lq_path``/``gt_path``.
 """
 import numpy as np
@@ -22,6 +22,7 @@ import paddle
 from ppgan.datasets.builder import DATASETS
 
 from ..registry import register
+from ..value_range import to_model_range
 from .base import ClearErrorsMixin, DatasetError, checked_images
 from .face_transforms import (hflip, lr_from_hr, random_scale_crop,
                               square_resize)
@@ -57,12 +58,13 @@ class FaceSRDataset(ClearErrorsMixin, _Base):
         zoom: zoom-factor range of the random zoom crop.
         flip_prob: probability of the horizontal flip when augmenting.
         lr_only: ``folder`` holds LR inputs; no ground truth.
-        mean, std: per-channel normalisation of x/255.
     """
+
+    value_range = (-1., 1.)
 
     def __init__(self, folder, gt_size=128, scale=8, input_size=None,
                  augment=False, zoom=(1.0, 1.3), flip_prob=0.5,
-                 lr_only=False, mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5)):
+                 lr_only=False):
         super().__init__()
         self.folder = str(folder)
         self.gt_size, self.scale = int(gt_size), int(scale)
@@ -73,8 +75,6 @@ class FaceSRDataset(ClearErrorsMixin, _Base):
         self.augment, self.lr_only = bool(augment), bool(lr_only)
         self.zoom = _pair(zoom, 'zoom')
         self.flip_prob = float(flip_prob)
-        self.mean = np.asarray(mean, np.float32).reshape(3, 1, 1)
-        self.std = np.asarray(std, np.float32).reshape(3, 1, 1)
         what = 'LR input folder' if lr_only else 'HR face folder'
         self.paths = checked_images(self.folder, what)
 
@@ -82,9 +82,8 @@ class FaceSRDataset(ClearErrorsMixin, _Base):
         return len(self.paths)
 
     def to_tensor(self, img):
-        """uint8 HWC RGB -> normalised float32 CHW."""
-        chw = img.transpose(2, 0, 1).astype(np.float32) / 255.0
-        return (chw - self.mean) / self.std
+        """uint8 HWC RGB -> float32 CHW in ``value_range``."""
+        return to_model_range(img, self.value_range)
 
     def hr_face(self, path):
         """The HR face of ``path`` after resizing (and augmentation)."""

@@ -32,6 +32,7 @@ from paddle.io import Dataset
 from ppgan.datasets.builder import DATASETS
 
 from ..registry import register
+from ..value_range import to_model_range
 from .base import DatasetError, checked_images
 from .image_io import read_image
 
@@ -148,10 +149,6 @@ def degrade_face(hq, rng, blur_prob=0.5, lq_size_range=(32, 128),
     return cv2.resize(img, (size, size), interpolation=cv2.INTER_CUBIC)
 
 
-def _to_chw(img):
-    return (img.astype(np.float32).transpose(2, 0, 1) / 127.5 - 1.0)
-
-
 @register(DATASETS)
 class FFHQDegradationDataset(Dataset):
     """HQ faces with LQ partners degraded on the fly, or read from a folder.
@@ -177,6 +174,8 @@ class FFHQDegradationDataset(Dataset):
         noise_max: largest noise sigma on the 0..255 scale (reference 25.5).
         jpeg_quality: [low, high] JPEG quality (reference 36..90).
     """
+
+    value_range = (-1., 1.)
 
     def __init__(self, gt_folder, size=512, lq_folder=None, seed=None,
                  gray_prob=0.3, blur_prob=0.5, lq_size_range=(32, 128),
@@ -261,5 +260,6 @@ class FFHQDegradationDataset(Dataset):
             if rng.random() < self.gray_prob:
                 hq = to_gray3(hq)
             lq = degrade_face(hq, rng, **self.degrade_kw)
-        return {'lq': _to_chw(lq), 'gt': _to_chw(hq), 'lq_path': lq_path,
-                'gt_path': gt_path}
+        return {'lq': to_model_range(lq, self.value_range),
+                'gt': to_model_range(hq, self.value_range),
+                'lq_path': lq_path, 'gt_path': gt_path}

@@ -21,11 +21,11 @@ from paddle.io import Dataset
 from ppgan.datasets.builder import DATASETS
 
 from ..registry import register
+from ..value_range import to_model_range
 from .image_io import IMAGE_EXTENSIONS, ImageReadError, image_size, read_image
 from .sr_folder_dataset import DatasetError
 
-__all__ = ['ImageFolderDataset', 'list_images_recursive', 'center_crop',
-           'to_model_range']
+__all__ = ['ImageFolderDataset', 'list_images_recursive', 'center_crop']
 
 
 def list_images_recursive(folder):
@@ -55,12 +55,6 @@ def center_crop(img, crop_size):
         raise ValueError(f'crop {ch}x{cw} is larger than the image {h}x{w}')
     top, left = (h - ch) // 2, (w - cw) // 2
     return img[top:top + ch, left:left + cw]
-
-
-def to_model_range(img_uint8):
-    """uint8 HWC -> float32 CHW in [-1, 1]."""
-    img = img_uint8.astype(np.float32) * (2.0 / 255.0) - 1.0
-    return np.ascontiguousarray(img.transpose(2, 0, 1))
 
 
 def _check_size_arg(name, value):
@@ -93,6 +87,8 @@ class ImageFolderDataset(Dataset):
             a bad file then fails when it is read.
         max_images (int | None): use only the first N images (sorted).
     """
+
+    value_range = (-1., 1.)
 
     def __init__(self, dataroot, size, crop_size=None, channels=3,
                  random_hflip=False, check_files=True, max_images=None):
@@ -158,7 +154,7 @@ class ImageFolderDataset(Dataset):
                 img = img[..., None]
         if flip:
             img = img[:, ::-1]
-        return to_model_range(img)
+        return to_model_range(img, self.value_range)
 
     def __getitem__(self, idx):
         path = self.paths[idx]

@@ -17,6 +17,8 @@ import os
 import numpy as np
 from PIL import Image, ImageFile
 
+from ..errors import UserError
+
 __all__ = ['ImageReadError', 'read_image', 'image_size', 'IMAGE_EXTENSIONS',
            'list_images']
 
@@ -27,7 +29,7 @@ IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.ppm', '.tif', '.tiff',
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 
-class ImageReadError(ValueError):
+class ImageReadError(UserError, ValueError):
     """An image file is missing, empty, truncated or not an image."""
 
 

@@ -6,6 +6,7 @@ with ``paddle.inference`` -- on CPU with oneDNN by default, the fast path --
 and compares it with the dynamic-graph output on a sample.
 """
 import copy
+import json
 import os
 
 import numpy as np
@@ -17,7 +18,7 @@ from .export_forms import to_export_form
 
 __all__ = ['input_spec_for', 'export_generator', 'create_predictor',
            'run_predictor', 'check_export', 'export_error',
-           'sample_input']
+           'sample_input', 'write_export_info']
 
 
 def _in_channels(net):
@@ -41,14 +42,33 @@ def input_spec_for(net):
                                     'float32', name='image')]
 
 
-def sample_input(net, batch=1, size=32, seed=0):
-    """A deterministic sample matching :func:`input_spec_for`."""
+def sample_input(net, batch=1, size=32, seed=0, value_range=(-1., 1.)):
+    """A deterministic sample matching :func:`input_spec_for` (images in
+    the model's ``value_range``)."""
     rng = np.random.RandomState(seed)
     net = unwrap(net)
     if hasattr(net, 'latent_dim'):
         return rng.randn(batch, net.latent_dim).astype('float32')
-    return rng.uniform(-1, 1, (batch, _in_channels(net), size, size)).astype(
-        'float32')
+    return rng.uniform(*value_range, (batch, _in_channels(net), size,
+                                      size)).astype('float32')
+
+
+def write_export_info(path_prefix, net, value_range):
+    """``<prefix>.info.json``: what a deployment needs besides the graph
+    (input kind and pixel range, channels, fixed face size)."""
+    net = unwrap(net)
+    info = {'generator': type(net).__name__,
+            'value_range': [float(v) for v in value_range]}
+    if hasattr(net, 'latent_dim'):
+        info.update(input='latent', latent_dim=int(net.latent_dim))
+    else:
+        info.update(input='image', channels=_in_channels(net))
+        if getattr(net, 'in_size', None):
+            info['in_size'] = int(net.in_size)
+    path = path_prefix + '.info.json'
+    with open(path, 'w') as f:
+        json.dump(info, f, indent=1)
+    return path
 
 
 def _exportable_copy(net):

@@ -17,9 +17,10 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
+from ..config import ConfigError
 from ..datasets.degradations import bicubic_resize
-from ..faceutils import FaceDetector, align_face, default_template
-from ..faceutils import paste_faces
+from ..faceutils import (FaceDetector, align_face, default_template,
+                         paste_faces)
 from .predictor import SRPredictor
 
 __all__ = ['Background', 'FaceEnhancer', 'EnhanceResult']
@@ -28,21 +29,27 @@ __all__ = ['Background', 'FaceEnhancer', 'EnhanceResult']
 class Background:
     """Upscale a whole photo ``scale`` times: bicubic (Pillow), or with an
     SR model (``config`` + ``weights``, run by :class:`SRPredictor` in
-    ``tile`` x ``tile`` tiles). A model of another scale is run, then its
-    output resized to ``scale`` (area when shrinking, else bicubic)."""
+    ``tile`` x ``tile`` tiles; ``config`` None: the weights' run folder's).
+    A model of another scale is run, then its output resized to ``scale``
+    (area when shrinking, else bicubic)."""
 
     def __init__(self, scale=1, config=None, weights=None, tile=None):
         if int(scale) != scale or scale < 1:
             raise ValueError(f'upscale={scale} must be an integer >= 1')
         self.scale = int(scale)
-        self.predictor = (SRPredictor(config, weights, tile=tile)
-                          if config else None)
+        self.predictor = None
+        if config or weights:
+            self.predictor = SRPredictor(config, weights, tile=tile)
+            if self.predictor.in_size:
+                raise ConfigError(
+                    f'{self.predictor.model_name} is a face model; the '
+                    'background needs a whole-image SR model (RDN, ESRGAN)')
 
     @property
     def name(self):
         if self.predictor is None:
             return 'bicubic' if self.scale > 1 else 'the photo itself'
-        return f'{type(self.predictor.net).__name__} x{self.predictor.scale}'
+        return f'{self.predictor.model_name} x{self.predictor.scale}'
 
     def __call__(self, img):
         h, w = img.shape[:2]
@@ -74,7 +81,8 @@ class FaceEnhancer:
     """Restore every face of a photo with a SPARNet / SPARNetHD generator.
 
     Args:
-        config, weights: the face model, as for :class:`SRPredictor`.
+        config, weights: the face model, as for :class:`SRPredictor`;
+            ``overrides``: ``-o key=value`` strings.
         detector: a :class:`FaceDetector` (default: dlib HOG if installed).
         template: alignment template (default: ``ffhq`` for models of
             256 px and more, else ``celeba``).
@@ -84,15 +92,16 @@ class FaceEnhancer:
     """
 
     def __init__(self, config, weights, detector=None, template=None,
-                 feather=0.1, background=None, progress=None):
-        self.predictor = SRPredictor(config, weights)
-        self.predictor.pre_upsample = 1  # crops are made at in_size here
-        self.size = int(getattr(self.predictor.net, 'in_size', 128))
-        if self.predictor.scale != 1:
-            raise ValueError('face enhancement needs a model whose output '
-                             'size equals its input size (SPARNet, '
-                             f'SPARNetHD); this one scales x'
-                             f'{self.predictor.scale}')
+                 feather=0.1, background=None, progress=None,
+                 overrides=None):
+        self.predictor = SRPredictor(config, weights, overrides=overrides)
+        if not self.predictor.in_size or self.predictor.scale != 1:
+            raise ConfigError(
+                f'{self.predictor.model_name} (x{self.predictor.scale}) is '
+                'not a face model: face enhancement restores faces with a '
+                'model whose output has its input size (SPARNet, SPARNetHD '
+                'configs); for whole images use tools/inference.py')
+        self.size = int(self.predictor.in_size)
         self.detector = detector or FaceDetector()
         self.template = template or default_template(self.size)
         self.feather = feather

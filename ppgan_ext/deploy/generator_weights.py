@@ -8,10 +8,15 @@ naming the keys.
 """
 import numpy as np
 import paddle
+from ppgan.models.builder import MODELS
+from ppgan.models.generators.builder import build_generator
 
-from ..engine.checkpoint import WeightsMismatchError, load_checkpoint
+from ..errors import UserError
+from ..engine.checkpoint import (WeightsMismatchError, check_state_fits,
+                                 load_checkpoint)
 
-__all__ = ['read_generator_weights', 'load_generator_weights']
+__all__ = ['read_generator_weights', 'load_generator_weights',
+           'load_generator']
 
 
 def read_generator_weights(path):
@@ -30,19 +35,29 @@ def read_generator_weights(path):
 def load_generator_weights(net, state, what):
     """Set ``net``'s weights from ``state`` (arrays), or raise
     :class:`WeightsMismatchError` (prefixed ``what``) naming the first
-    missing, extra or differently shaped keys."""
-    own = net.state_dict()
-    missing = [k for k in own if k not in state]
-    extra = [k for k in state if k not in own]  # e.g. a deeper model's
-    shapes = [f'{k} {list(np.shape(state[k]))} vs {list(own[k].shape)}'
-              for k in own if k in state
-              and list(np.shape(state[k])) != list(own[k].shape)]
-    for problem, keys in (('lacks keys of this generator', missing),
-                          ('has keys this generator lacks', extra),
-                          ('has shapes that differ (weights vs generator)',
-                           shapes)):
-        if keys:
-            raise WeightsMismatchError(
-                f'{what} {problem} ({len(keys)}), e.g. {keys[:3]}; does the '
-                'config match the weights?')
+    missing, extra or differently shaped keys (``check_state_fits``)."""
+    check_state_fits(net, state, what)
     net.set_state_dict({k: paddle.to_tensor(v) for k, v in state.items()})
+
+
+def load_generator(cfg, weights):
+    """``(generator, its config)``: the config's ``model.generator`` with
+    the weights of ``weights`` (EMA copy if present), in eval mode.
+
+    A model whose generator's shape depends on training progress (PGAN
+    grows) says which shape fits the weights through the classmethod
+    ``generator_config_for(model_cfg, state)``.
+    """
+    name, state = read_generator_weights(weights)
+    model_cfg = cfg['model']
+    model_cls = MODELS._obj_map.get(model_cfg.get('name'))
+    shaped = getattr(model_cls, 'generator_config_for', None)
+    try:
+        gen_cfg = dict(shaped(model_cfg, state) if shaped else
+                       model_cfg['generator'])
+    except UserError as e:
+        raise WeightsMismatchError(f'{weights}: {e}') from None
+    net = build_generator(dict(gen_cfg))
+    load_generator_weights(net, state, f'{weights}: {name}')
+    net.eval()
+    return net, gen_cfg

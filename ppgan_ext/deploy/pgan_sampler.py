@@ -3,16 +3,16 @@
 The generator is built from the config's ``model.generator`` with as many
 scales as the weights have (``model.depth_scales`` gives their depths) and
 loaded with the EMA weights when the file has them. Latents come from a numpy
-``RandomState(seed)``, so a seed always gives the same faces.
+``RandomState(seed)``, so a seed always gives the same faces, and the same
+faces as the Trainer's evaluation grid for its ``eval_seed``.
 """
 import numpy as np
 import paddle
-from ppgan.models.generators.builder import build_generator
 
-from ..config import load_config
-from ..engine.checkpoint import WeightsMismatchError
-from ..models.pgan_model import images_to_uint8, make_grid, scales_in_state
-from .generator_weights import load_generator_weights, read_generator_weights
+from ..models.pgan_model import make_grid
+from ..tool_config import load_tool_config
+from ..value_range import batch_to_uint8, resolve_value_range
+from .generator_weights import load_generator
 
 __all__ = ['PGANSampler', 'slerp']
 
@@ -31,27 +31,21 @@ class PGANSampler:
     """Draw images, grids and latent walks from PGAN weights.
 
     Args:
-        config: PGAN training config (path or loaded).
+        config: PGAN training config (path or loaded); None: the
+            ``config.yaml`` of the weights' run folder.
         weights: ``.pdparams`` from training (``generator_ema`` is used when
             present) or from ``tools/convert_weights.py``.
         alpha: fade-in factor of the last scale (0: its own output).
+        overrides: ``-o key=value`` strings applied to the config.
     """
 
-    def __init__(self, config, weights, alpha=0.0):
-        cfg = load_config(config) if isinstance(config, str) else config
-        name, state = read_generator_weights(weights)
-        scales = scales_in_state(state)
-        depths = list(cfg['model']['depth_scales'])
-        if not 1 <= scales <= len(depths):
-            raise WeightsMismatchError(f'{weights}: {scales} PGAN scales, '
-                                       f'but model.depth_scales lists '
-                                       f'{len(depths)}')
-        gen_cfg = dict(cfg['model']['generator'], depths=depths[:scales])
-        self.net = build_generator(gen_cfg)
-        load_generator_weights(self.net, state, f'{weights}: {name}')
-        if scales > 1:
+    def __init__(self, config, weights, alpha=0.0, overrides=None):
+        if isinstance(config, (str, type(None))):
+            _, config = load_tool_config(config, overrides, weights)
+        self.value_range = resolve_value_range(config)
+        self.net, _ = load_generator(config, weights)
+        if self.net.num_scales > 1:
             self.net.set_alpha(alpha)
-        self.net.eval()
         self.latent_dim = self.net.latent_dim
 
     def latents(self, num, seed):
@@ -61,7 +55,8 @@ class PGANSampler:
     def generate(self, z):
         """Latents (N, latent_dim) -> list of HWC uint8 images."""
         with paddle.no_grad():
-            return images_to_uint8(self.net(paddle.to_tensor(z)))
+            return batch_to_uint8(self.net(paddle.to_tensor(z)),
+                                  self.value_range)
 
     def sample(self, num, seed=0):
         return self.generate(self.latents(num, seed))

@@ -2,16 +2,23 @@
 
 The generator is built from a training config (``model.generator``) and its
 weights from a ``.pdparams`` file (the EMA copy when the file has one). The
-pre/post-processing follows the config: the ``Normalize`` op of the test
-pipeline gives the input range, and an optional ``inference`` section says
-what the model needs beyond that::
+pixel range is the model's own (``value_range``, see
+``ppgan_ext.value_range``), so a tool's output equals the Trainer's
+validation output for the same input. An optional ``inference`` section
+says what the model needs beyond that::
 
     inference:
-      pre_upsample: 8     # SPARNet: bicubic-upsample the LR face x8 first
-      tile: 256           # default tile size in LR pixels (null: whole image)
+      pre_upsample: 8     # bicubic-upsample the input x8 first
+      tile: 256           # default tile size in LR pixels (null: automatic)
       tile_overlap: 16
 
-Large images run in overlapping tiles (see ``tiling``), so memory stays flat.
+Face models (SPARNet, SPARNetHD: generators with ``in_size``) take faces of
+their own size; SPARNet also takes its LR faces (``in_size / scale``, the
+dataset's ``scale``), bicubic-upsampled first as its dataset does.
+
+Large images run in overlapping tiles (see ``tiling``), so memory stays
+flat; without ``tile`` an image whose activations would not fit in the
+memory budget is tiled automatically (with a message).
 
 On CPU the generator runs by default as an export under Paddle Inference
 with oneDNN (``engine='auto'``): 7-13x faster than the dynamic graph here
@@ -19,36 +26,54 @@ with oneDNN (``engine='auto'``): 7-13x faster than the dynamic graph here
 export is made at the first image and kept for later runs (``export_cache``).
 """
 import glob
+import logging
 import os
 import tempfile
 import warnings
 
 import numpy as np
 import paddle
-from ppgan.models.generators.builder import build_generator
 
-from ..config import load_config
+from ..config import ConfigError
 from ..datasets.degradations import bicubic_resize
 from ..datasets.image_io import IMAGE_EXTENSIONS, ImageReadError, read_image
 from ..datasets.pairs_writer import write_image
+from ..errors import UserError
+from ..output_paths import ensure_writable_dir
+from ..tool_config import load_tool_config
+from ..value_range import describe, resolve_value_range, to_model_range, \
+    to_uint8, value_range_of
 from .export import _in_channels, create_predictor, run_predictor
 from .export_cache import cached_export, export_key
-from .generator_weights import load_generator_weights, read_generator_weights
+from .generator_weights import load_generator
 from .tiling import tiled_apply
 
-__all__ = ['SRPredictor', 'predict', 'expand_inputs']
+__all__ = ['SRPredictor', 'predict', 'expand_inputs', 'InputSizeError']
+
+logger = logging.getLogger('ppgan_ext')
+
+# share of the available memory the untiled activations may take
+MEMORY_BUDGET_FRACTION = 0.25
 
 
-def _find_normalize(node):
-    if isinstance(node, dict):
-        if node.get('name') == 'Normalize':
-            return node
-        node = list(node.values())
-    if isinstance(node, (list, tuple)):
-        for item in node:
-            found = _find_normalize(item)
-            if found:
-                return found
+class InputSizeError(UserError, ValueError):
+    """An image the model cannot take (size, channels)."""
+
+
+def _available_memory():
+    import psutil
+    return psutil.virtual_memory().available
+
+
+def _face_lr_scale(cfg):
+    """The x factor of a face model's LR faces (its datasets' ``scale``)."""
+    opts = cfg.get('inference') or {}
+    if opts.get('pre_upsample'):
+        return int(opts['pre_upsample'])
+    for split in ('test', 'train'):
+        block = (cfg.get('dataset') or {}).get(split) or {}
+        if isinstance(block.get('scale'), int) and block['scale'] > 1:
+            return block['scale']
     return None
 
 
@@ -56,18 +81,20 @@ class SRPredictor:
     """An image -> image generator with its pre/post-processing and tiling.
 
     Args:
-        config: training config path (or a loaded config).
+        config: training config path (or a loaded config); None: the
+            ``config.yaml`` of the weights' run folder.
         weights: ``.pdparams`` with ``generator``/``generator_ema`` weights.
         tile, tile_overlap: tiling in input pixels (override the config).
         engine: ``'dynamic'`` (dynamic graph), ``'inference'`` (export run
             by Paddle Inference, oneDNN on CPU) or ``'auto'``: inference on
             CPU, dynamic graph on GPU/NPU.
+        overrides: ``-o key=value`` strings applied to the config.
     """
 
     ENGINES = ('auto', 'dynamic', 'inference')
 
     def __init__(self, config, weights, tile=None, tile_overlap=None,
-                 engine='auto'):
+                 engine='auto', overrides=None):
         if engine not in self.ENGINES:
             raise ValueError(f'engine must be one of {self.ENGINES}, got '
                              f'{engine!r}')
@@ -77,25 +104,30 @@ class SRPredictor:
                 'dynamic'
         self.engine = engine
         self._predictor = None
-        cfg = load_config(config) if isinstance(config, str) else config
-        self.generator_cfg = dict(cfg['model']['generator'])
-        self.net = build_generator(dict(self.generator_cfg))
-        name, state = read_generator_weights(weights)
-        load_generator_weights(self.net, state, f'{weights}: {name}')
-        self.net.eval()
-        test = cfg.get('dataset', {}).get('test', {})
-        norm = _find_normalize(test) or {'mean': [0.0] * 3,
-                                         'std': [255.0] * 3}
-        self.mean = np.array(norm['mean'], np.float32).reshape(-1, 1, 1)
-        self.std = np.array(norm['std'], np.float32).reshape(-1, 1, 1)
+        if isinstance(config, (str, type(None))):
+            _, cfg = load_tool_config(config, overrides, weights)
+        else:
+            cfg = config
+        if value_range_of(cfg['model']) is None:
+            raise ConfigError(
+                f"model {cfg['model'].get('name')}: declares no pixel range "
+                '(value_range); the inference tools run the SR and face '
+                'models of ppgan_ext and ppgan\'s SR models')
+        self.value_range = resolve_value_range(cfg)
+        self.net, self.generator_cfg = load_generator(cfg, weights)
+        self.model_name = self.generator_cfg['name']
         opts = dict(cfg.get('inference') or {})
-        self.pre_upsample = int(opts.get('pre_upsample', 1))
+        self.in_size = getattr(self.net, 'in_size', None)
+        self.pre_upsample = 1 if self.in_size else int(
+            opts.get('pre_upsample', 1))
+        self.lr_scale = _face_lr_scale(cfg) if self.in_size else None
         self.tile = tile if tile is not None else opts.get('tile')
         self.overlap = (tile_overlap if tile_overlap is not None else
                         opts.get('tile_overlap', 16))
         self.channels = _in_channels(self.net)
-        self.scale = self._measure_scale()
+        self.scale, self._bytes_per_pixel = self._probe()
 
+    # -- running the network ---------------------------------------------
     def _run_dynamic(self, chw):
         with paddle.no_grad():
             out = self.net(paddle.to_tensor(chw[None]))
@@ -126,13 +158,66 @@ class SRPredictor:
             return create_predictor(cached_export(self.net, key, tmp),
                                     mkldnn=True)
 
-    def _measure_scale(self):
-        sizes = (getattr(self.net, 'in_size', None),
-                 getattr(self.net, 'out_size', None))
-        if all(isinstance(s, int) and s > 0 for s in sizes):
-            return sizes[1] // sizes[0]  # face models: too deep for a probe
-        probe = np.zeros((self.channels, 16, 16), np.float32)
-        return self._run_dynamic(probe).shape[-1] // 16
+    def _probe(self):
+        """``(scale, activation bytes per input pixel)``: face models from
+        their sizes (no tiling); others from one small dynamic-graph run,
+        taking the largest layer output as the live working set."""
+        if self.in_size:
+            out = getattr(self.net, 'out_size', self.in_size)
+            return out // self.in_size, None
+        side, largest = 32, [0]
+
+        def record(layer, inputs, output):
+            outs = output if isinstance(output, (tuple, list)) else [output]
+            for o in outs:
+                if isinstance(o, paddle.Tensor):
+                    largest[0] = max(largest[0], int(np.prod(o.shape)))
+
+        hooks = [layer.register_forward_post_hook(record)
+                 for layer in self.net.sublayers()]
+        try:
+            out = self._run_dynamic(np.zeros((self.channels, side, side),
+                                             np.float32))
+        finally:
+            for h in hooks:
+                h.remove()
+        # input, output and a concat or two in flight: 4 largest tensors
+        return out.shape[-1] // side, 4 * 4 * largest[0] / side**2
+
+    def auto_tile(self, h, w):
+        """A tile size that keeps the activations of a tile within the
+        memory budget, or None when the whole ``h`` x ``w`` image fits."""
+        if self._bytes_per_pixel is None:
+            return None
+        budget = MEMORY_BUDGET_FRACTION * _available_memory()
+        need = self._bytes_per_pixel * h * w
+        if need <= budget:
+            return None
+        tile = int((budget / self._bytes_per_pixel) ** 0.5) - 2 * self.overlap
+        tile = max(32, tile // 16 * 16)
+        logger.info(f'{w}x{h} input: ~{need / 2**30:.1f} GB of activations '
+                    f'untiled (budget {budget / 2**30:.1f} GB); running in '
+                    f'{tile}x{tile} tiles (choose with --tile)')
+        return tile
+
+    # -- images ------------------------------------------------------------
+    def _fit_face(self, image):
+        """A face model's input: its own size as is; an LR face of
+        ``in_size / lr_scale`` bicubic-upsampled first (as its dataset
+        does); anything else is refused."""
+        h, w = image.shape[:2]
+        side = self.in_size
+        if (h, w) == (side, side):
+            return image
+        lr = self.lr_scale
+        if lr and (h, w) == (side // lr, side // lr):
+            return bicubic_resize(image, (side, side))
+        takes = f'{side}x{side} faces' + (
+            f' (or {side // lr}x{side // lr} LR faces, up-sampled x{lr})'
+            if lr else '')
+        raise InputSizeError(
+            f'{w}x{h} input: {self.model_name} restores {takes}; crop the '
+            'face to that size, or use tools/enhance_faces.py for photos')
 
     def predict(self, image):
         """``uint8`` HWC RGB (or HW1) image -> super-resolved ``uint8`` HWC."""
@@ -142,27 +227,38 @@ class SRPredictor:
             if self.channels == 3 and image.shape[2] == 1:
                 image = np.repeat(image, 3, axis=2)
             else:
-                raise ValueError(f'image has {image.shape[2]} channels, the '
-                                 f'generator takes {self.channels}')
-        if self.pre_upsample > 1:
+                raise InputSizeError(
+                    f'image has {image.shape[2]} channels, the generator '
+                    f'takes {self.channels}')
+        if self.in_size:
+            image = self._fit_face(image)
+        elif self.pre_upsample > 1:
             h, w = image.shape[:2]
             image = bicubic_resize(image, (w * self.pre_upsample,
                                            h * self.pre_upsample))
-        chw = (image.transpose(2, 0, 1).astype(np.float32) - self.mean) \
-            / self.std
-        out = tiled_apply(self._run, chw, self.scale, self.tile, self.overlap,
+        chw = to_model_range(image, self.value_range)
+        tile = self.tile or self.auto_tile(*chw.shape[1:])
+        out = tiled_apply(self._run, chw, self.scale, tile, self.overlap,
                           post=self._to_uint8)
         return np.ascontiguousarray(out.transpose(1, 2, 0))
 
     def _to_uint8(self, chw):
-        return np.clip(np.round(chw * self.std + self.mean), 0,
-                       255).astype(np.uint8)
+        # CHW out: tiled_apply stores tiles channel-first
+        return to_uint8(chw, self.value_range).transpose(2, 0, 1)
 
     def predict_file(self, src, dst):
         """Read ``src`` (any format read_image accepts), write ``dst``."""
         img = read_image(src, channels=3 if self.channels == 3 else 1)
-        write_image(dst, self.predict(img))
+        try:
+            out = self.predict(img)
+        except InputSizeError as e:
+            raise InputSizeError(f'{src}: {e}') from None
+        write_image(dst, out)
         return dst
+
+    def summary(self):
+        return (f'{self.model_name} x{self.scale}, pixels in '
+                f'{describe(self.value_range)}, engine {self.engine}')
 
 
 def expand_inputs(inputs):
@@ -184,14 +280,17 @@ def expand_inputs(inputs):
 
 
 def predict(config, weights, inputs, out_dir, tile=None, tile_overlap=None,
-            log=print, engine='auto'):
+            log=print, engine='auto', overrides=None):
     """Super-resolve files/folders/globs into ``out_dir`` (same file names);
-    ``engine`` as for :class:`SRPredictor`.
+    ``engine`` as for :class:`SRPredictor`; ``config`` None: the weights'
+    run folder's ``config.yaml``.
 
     Unreadable files are reported and skipped. Returns ``(written,
     skipped)`` lists.
     """
-    predictor = SRPredictor(config, weights, tile, tile_overlap, engine)
+    ensure_writable_dir(out_dir)
+    predictor = SRPredictor(config, weights, tile, tile_overlap, engine,
+                            overrides)
     written, skipped = [], []
     for src in expand_inputs(inputs):
         dst = os.path.join(out_dir, os.path.basename(src))

@@ -18,13 +18,16 @@ import glob
 import os
 import pickle
 
+import numpy as np
 from ppgan.utils.filesystem import save as ppgan_save
 
+from ..errors import UserError
+
 __all__ = ['CheckpointLoadError', 'WeightsMismatchError', 'save_checkpoint',
-           'load_checkpoint']
+           'load_checkpoint', 'check_state_fits']
 
 
-class CheckpointLoadError(RuntimeError):
+class CheckpointLoadError(UserError, RuntimeError):
     """A checkpoint file is missing, truncated, corrupt or unsafe."""
 
 
@@ -113,3 +116,34 @@ def load_checkpoint(path):
                   f'it is truncated or corrupt ({type(e).__name__}: {e})')
         raise CheckpointLoadError(f'{path}: cannot load checkpoint: '
                                   f'{reason}{hint}') from None
+
+
+def _examples(keys, n=3):
+    shown = ', '.join(keys[:n])
+    return shown + (', ...' if len(keys) > n else '')
+
+
+def check_state_fits(net, state, what):
+    """Raise :class:`WeightsMismatchError` (prefixed ``what``) unless
+    ``state`` has exactly ``net``'s keys with its shapes.
+
+    Paddle's ``set_state_dict`` skips what does not fit with one warning
+    per key and leaves the rest of the net as it was; weights from another
+    config or another model would then run half-initialised.
+    """
+    own = net.state_dict()
+    missing = [k for k in own if k not in state]
+    extra = [k for k in state if k not in own]
+    shapes = [f'{k} {list(np.shape(state[k]))} vs {list(own[k].shape)}'
+              for k in own if k in state
+              and list(np.shape(state[k])) != list(own[k].shape)]
+    problems = [f'{len(keys)} {kind} (e.g. {_examples(keys)})'
+                for kind, keys in (('missing', missing),
+                                   ('unexpected', extra),
+                                   ('of another shape (file vs net)', shapes))
+                if keys]
+    if problems:
+        raise WeightsMismatchError(
+            f'{what}: does not fit this network ({len(own)} keys): '
+            + '; '.join(problems) + '. Do the config and the weights '
+            'belong together?')

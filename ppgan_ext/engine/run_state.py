@@ -22,12 +22,13 @@ import paddle
 from paddle.base import core
 
 from ..amp import optimizer_parameters
+from ..errors import UserError
 
 __all__ = ['capture_rng', 'restore_rng', 'optimizer_param_names',
            'rename_optimizer_state', 'OptimizerStateMismatch']
 
 
-class OptimizerStateMismatch(ValueError):
+class OptimizerStateMismatch(UserError, ValueError):
     """A checkpoint's optimizer does not fit the model's parameters."""
 
 

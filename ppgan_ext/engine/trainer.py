@@ -1,12 +1,24 @@
 """ppgan's Trainer with the pieces it lacks for the plugin's users.
 
-ppgan 2.1.0's ``Trainer`` runs the loop; this subclass keeps that loop and
-fixes or adds, each in the method that owns it:
+ppgan 2.1.0's ``Trainer`` builds the model, data, metrics, schedulers and
+optimizers; this subclass keeps all of that and runs the training loop
+itself (ppgan's loop has no place to pass the iteration, check the losses or
+stop cleanly), fixing or adding, each in the method that owns it:
 
+* The loop: the same order as ppgan's (input, ``train_iter``, log, train
+  visuals, lr step, validation, checkpoint); the model is told the
+  iteration (``set_current_iter``), every model's losses are checked for
+  NaN/Inf after each iteration (ppgan's own models never check them), and
+  a Ctrl-C stops it at the end of the running iteration with a checkpoint
+  (:class:`TrainingInterrupted`). Training always ends with a validation
+  and a checkpoint of its last iteration.
+* Pixel range: the model declares it (``value_range``); ppgan's image
+  writer reads ``cfg.min_max``, which is set from it.
 * VisualDL: ppgan logs losses at a step counter that never advances
   (``global_steps`` stays 0), from every rank into one file, and never logs
   the learning rate, validation metrics or validation images. Here rank 0
-  writes all four at the iteration.
+  writes all four at the iteration, with every validation visual the model
+  produces (``validation_visuals``).
 * Validation: ppgan leaves the model in eval mode after mid-training
   validation and only logs metric values; here the mode is restored and the
   values are kept in ``last_metrics``.
@@ -14,46 +26,128 @@ fixes or adds, each in the method that owns it:
   (``model.amp``); plugin models use it in ``train_iter``. ppgan's own
   models (ESRGAN, BaseSRModel) have no AMP path, so asking for it there is
   refused instead of being ignored.
-* Training always ends with a validation and a checkpoint of its last
-  iteration.
 * Checkpoints are written atomically and read safely (see ``checkpoint``);
-  model state beyond ``nets`` (EMA bookkeeping, PGAN schedule, AMP scalers)
-  is saved and restored through ``model.extra_state()`` /
-  ``model.set_extra_state()`` when the model provides them.
+  weights that do not fit a net are refused naming the keys, instead of
+  Paddle's partial load; model state beyond ``nets`` (EMA bookkeeping, PGAN
+  schedule, AMP scalers) is saved and restored through
+  ``model.extra_state()`` / ``model.set_extra_state()``. The newest
+  ``snapshot_config.keep_checkpoints`` checkpoints of the run are kept,
+  whatever their iterations.
 * ``--resume`` continues exactly: ppgan's resume restarts the data order and
   the augmentation random stream and never restores the random generators;
   here the training loader is position- and seed-addressed
   (``resumable_loader``), and the generators and the optimizers' parameter
   names are saved with every checkpoint (``run_state``). A run resumed
   from iteration k ends bit-identical to one that never stopped.
-* A non-finite loss or gradient stops training with the iteration and the
-  loss terms, before anything is saved.
 """
+import glob
 import math
 import os
 import random
+import re
+import signal
+import threading
+import time
 
 import paddle
-from ppgan.engine.trainer import Trainer
+from ppgan.engine.trainer import IterLoader, Trainer
+from ppgan.utils.profiler import add_profiler_step
+from ppgan.utils.timer import TimeAverager
 from ppgan.utils.visual import tensor2img
 
 from ..amp import Amp, AmpError, NonFiniteLossError
-from .checkpoint import load_checkpoint, save_checkpoint
+from ..errors import UserError
+from ..models.base import ExtModelMixin
+from ..value_range import resolve_value_range
+from .checkpoint import check_state_fits, load_checkpoint, save_checkpoint
 from .resumable_loader import make_resumable
 from .run_state import (capture_rng, optimizer_param_names,
                         rename_optimizer_state, restore_rng)
 
-__all__ = ['ExtTrainer']
+__all__ = ['ExtTrainer', 'TrainingInterrupted', 'NotATrainingCheckpoint',
+           'WeightsForAnotherModel', 'read_training_checkpoint']
+
+
+class TrainingInterrupted(Exception):
+    """Ctrl-C stopped training after ``iteration``; ``checkpoint`` holds it
+    (None when the second Ctrl-C stopped it before it could be saved)."""
+
+    def __init__(self, iteration, checkpoint):
+        super().__init__(f'interrupted at iteration {iteration}')
+        self.iteration, self.checkpoint = iteration, checkpoint
+
+
+class NotATrainingCheckpoint(UserError, ValueError):
+    """``--resume`` was given a file that cannot continue this model."""
+
+
+class WeightsForAnotherModel(UserError, ValueError):
+    """``--load`` was given weights of none of the model's nets."""
+
+
+def read_training_checkpoint(path, net_names=None, optimizer_names=None):
+    """Load ``path`` and check it is a training checkpoint (with nets,
+    optimizers and the iteration) before anything is built."""
+    state = load_checkpoint(path)
+    missing = [n for n in list(net_names or []) + list(optimizer_names or [])
+               if n not in state]
+    if 'epoch' not in state or missing:
+        kind = ('a weights file (nets only)' if 'epoch' not in state
+                else f'a checkpoint without {missing}')
+        raise NotATrainingCheckpoint(
+            f'--resume {path}: this is {kind}, not a training checkpoint of '
+            'this model; resume from an iter_N_checkpoint.pdparams, or '
+            'start from these weights with --load')
+    return state
+
+
+class _InterruptFlag:
+    """First Ctrl-C: finish the running iteration, then stop and save.
+    Second Ctrl-C: stop at once (KeyboardInterrupt)."""
+
+    def __init__(self):
+        self.raised = False
+        self._previous = None
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum, frame):
+        if self.raised:
+            raise KeyboardInterrupt
+        self.raised = True
+        print('\nCtrl-C: stopping after this iteration (a checkpoint is '
+              'saved); press Ctrl-C again to stop now', flush=True)
+
+    def __exit__(self, *exc):
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+    def agreed(self):
+        """True if any rank was interrupted (every rank stops together)."""
+        if paddle.distributed.get_world_size() < 2:
+            return self.raised
+        flag = paddle.to_tensor([int(self.raised)], dtype='int32')
+        paddle.distributed.all_reduce(flag, op=paddle.distributed.ReduceOp.MAX)
+        return bool(int(flag.numpy()[0]))
+
+
+_CHECKPOINT_NAME = re.compile(r'(?:iter|epoch)_(\d+)_checkpoint\.pdparams$')
 
 
 class ExtTrainer(Trainer):
-    """ppgan ``Trainer`` + VisualDL metrics/images, AMP, safe checkpoints."""
+    """ppgan ``Trainer`` + own loop, VisualDL metrics/images, AMP, safe
+    checkpoints."""
 
     def __init__(self, cfg, amp=None, seed=None):
         if paddle.distributed.get_rank() != 0:
             # ppgan opens a VisualDL writer on every rank; they collide in
             # one log file and every scalar appears once per rank.
             cfg['enable_visualdl'] = False
+        self.value_range = resolve_value_range(cfg)
+        cfg['min_max'] = self.value_range  # read by ppgan's visual()
         super().__init__(cfg)
         self.model.output_dir = self.output_dir
         self.amp = amp or Amp()
@@ -66,7 +160,6 @@ class ExtTrainer(Trainer):
                 '--amp off for it')
         self.model.amp = self.amp
         self.last_checkpoint = None
-        self._tell_model_the_iteration()
         if cfg.is_train:
             # the seed of the augmentation stream; saved in checkpoints
             self.data_seed = (int(seed) if seed is not None else
@@ -91,26 +184,76 @@ class ExtTrainer(Trainer):
                 self.model.nets[name] = paddle.DataParallel(
                     net, find_unused_parameters=unused)
 
-    def _tell_model_the_iteration(self):
-        # ppgan's loop calls model.train_iter(optimizers) without the
-        # iteration; plugin models need it (schedules, error messages).
-        # Afterwards the losses are checked here too, for ppgan's own
-        # models (ESRGAN) that never check them.
-        train_iter = self.model.train_iter
+    # -- the loop --------------------------------------------------------
+    def _train_step(self, data):
+        """One iteration's model work: input, ``train_iter``, loss check."""
+        self.model.setup_input(data)
+        if isinstance(self.model, ExtModelMixin):
+            self.model.set_current_iter(self.current_iter)
+        try:
+            self.model.train_iter(self.optimizers)
+        except NonFiniteLossError as e:
+            raise NonFiniteLossError(self._non_finite_message(e)) from None
+        losses = self.model.get_current_losses()
+        if not self.amp.enabled and not all(
+                math.isfinite(float(v)) for v in losses.values()):
+            raise NonFiniteLossError(self._non_finite_message())
 
-        def train_iter_at_current(optimizers=None):
-            self.model.current_iter = self.current_iter
-            try:
-                result = train_iter(optimizers)
-            except NonFiniteLossError as e:
-                raise NonFiniteLossError(self._non_finite_message(e)) from None
-            losses = self.model.get_current_losses()
-            if not self.amp.enabled and not all(
-                    math.isfinite(float(v)) for v in losses.values()):
-                raise NonFiniteLossError(self._non_finite_message())
-            return result
+    def train(self):
+        """ppgan's loop (same order of work per iteration); then, if the
+        last iteration was not on an interval, a final validation and
+        checkpoint (ppgan would skip both). Raises
+        :class:`TrainingInterrupted` after a Ctrl-C."""
+        reader_cost, batch_cost = TimeAverager(), TimeAverager()
+        iter_loader = IterLoader(self.train_dataloader)
+        self.model.setup_train_mode(is_train=True)
+        batch_size = self.cfg['dataset']['train'].get('batch_size', 1)
+        with _InterruptFlag() as interrupt:
+            while self.current_iter <= self.total_iters:
+                self.current_epoch = iter_loader.epoch
+                self.inner_iter = self.current_iter % self.iters_per_epoch
+                add_profiler_step(self.profiler_options)
+                start = time.time()
+                data = next(iter_loader)
+                reader_cost.record(time.time() - start)
+                self._train_step(data)
+                batch_cost.record(time.time() - start, num_samples=batch_size)
+                if self.current_iter % self.log_interval == 0:
+                    self.data_time = reader_cost.get_average()
+                    self.step_time = batch_cost.get_average()
+                    self.ips = batch_cost.get_ips_average()
+                    self.print_log()
+                    reader_cost.reset()
+                    batch_cost.reset()
+                if self.current_iter % self.visual_interval == 0 and \
+                        self.local_rank == 0:
+                    self.visual('visual_train')
+                self.learning_rate_scheduler_step()
+                if self.validate_interval > -1 and \
+                        self.current_iter % self.validate_interval == 0:
+                    self.test()
+                if self.current_iter % self.weight_interval == 0:
+                    self.save(self.current_iter, 'weight', keep=-1)
+                    self.save(self.current_iter)
+                if interrupt.agreed():
+                    raise TrainingInterrupted(self.current_iter,
+                                              self._save_last())
+                self.current_iter += 1
+        last = self.current_iter = self.current_iter - 1
+        if last < 1:
+            return
+        if self.validate_interval > 0 and last % self.validate_interval:
+            self.test()
+        self._save_last()
 
-        self.model.train_iter = train_iter_at_current
+    def _save_last(self):
+        """Weights and checkpoint of ``current_iter`` unless the interval
+        already wrote them; returns the checkpoint's path."""
+        it = self.current_iter
+        if it % self.weight_interval:
+            self.save(it, 'weight', keep=-1)
+            self.save(it)
+        return self._checkpoint_path(it, 'checkpoint')
 
     def _non_finite_message(self, cause=None):
         if cause is None:  # checked here: list this iteration's losses
@@ -137,14 +280,15 @@ class ExtTrainer(Trainer):
                                        step=self.current_iter)
 
     def _log_validation_images(self, step):
-        visuals = self.model.get_current_visuals()
-        min_max = self.cfg.get('min_max', None) or (-1., 1.)
-        for label, image in list(visuals.items())[:4]:
+        model = self.model
+        visuals = (model.validation_visuals() if isinstance(
+            model, ExtModelMixin) else model.get_current_visuals())
+        for label, image in visuals.items():
             if image.ndim == 4:
                 image = image[0]
             self.vdl_logger.add_image(f'val/{label}',
-                                      tensor2img(image, min_max), step=step,
-                                      dataformats='HWC')
+                                      tensor2img(image, self.value_range),
+                                      step=step, dataformats='HWC')
 
     def test(self):
         super().test()
@@ -161,19 +305,6 @@ class ExtTrainer(Trainer):
         if self.cfg.is_train:
             self.model.setup_train_mode(is_train=True)
         return self.last_metrics
-
-    def train(self):
-        """ppgan's loop; then, if the last iteration was not on an interval,
-        a final validation and checkpoint (ppgan would skip both)."""
-        super().train()
-        last = self.current_iter = self.current_iter - 1
-        if last < 1:
-            return
-        if self.validate_interval > 0 and last % self.validate_interval:
-            self.test()
-        if last % self.weight_interval:
-            self.save(last, 'weight', keep=-1)
-            self.save(last)
 
     # -- checkpoints ---------------------------------------------------
     def _checkpoint_path(self, step, name):
@@ -206,12 +337,22 @@ class ExtTrainer(Trainer):
         save_checkpoint(state, path)
         if name == 'checkpoint':
             self.last_checkpoint = path
-        keep = self.cfg.snapshot_config.get('keep_checkpoints', keep)
-        if name == 'checkpoint' and keep > 0:
-            old = self._checkpoint_path(epoch - keep * self.weight_interval,
-                                        name)
-            if old != path and os.path.exists(old):
-                os.remove(old)
+            self._prune_checkpoints(
+                self.cfg.snapshot_config.get('keep_checkpoints', keep))
+
+    def _prune_checkpoints(self, keep):
+        """Keep the ``keep`` newest checkpoints of this run (by iteration:
+        interval ones, the final one and an interrupted run's alike)."""
+        if keep <= 0:
+            return
+        found = []
+        for path in glob.glob(os.path.join(self.output_dir,
+                                           '*_checkpoint.pdparams')):
+            match = _CHECKPOINT_NAME.search(os.path.basename(path))
+            if match:
+                found.append((int(match.group(1)), path))
+        for _, path in sorted(found)[:-keep]:
+            os.remove(path)
 
     def _run_state(self):
         return {'rng': capture_rng(),
@@ -220,15 +361,26 @@ class ExtTrainer(Trainer):
                     n: optimizer_param_names(opt)
                     for n, opt in self.model.optimizers.items()}}
 
-    def resume(self, checkpoint_path):
-        state = load_checkpoint(checkpoint_path)
+    def _load_nets(self, state, path, names):
+        """Fit-check, then load ``state[name]`` into each of ``names``."""
+        for n in names:
+            net = self.model.nets[n]
+            if isinstance(self.model, ExtModelMixin):
+                self.model.prepare_to_load(n, state[n])
+            check_state_fits(net, state[n], f'{path}: net {n}')
+            net.set_state_dict(state[n])
+
+    def resume(self, checkpoint_path, state=None):
+        """Continue from a training checkpoint (``state``: the file already
+        read by :func:`read_training_checkpoint`)."""
+        if state is None:
+            state = read_training_checkpoint(checkpoint_path)
         missing = [n for n in list(self.model.nets) +
                    list(self.model.optimizers) if n not in state]
-        if missing or 'epoch' not in state:
-            raise ValueError(
-                f'{checkpoint_path}: not a training checkpoint of this '
-                f'model (missing {missing or ["epoch"]}); pass weight files '
-                'to --load instead')
+        if missing:
+            raise NotATrainingCheckpoint(
+                f'--resume {checkpoint_path}: has no {missing}; it was not '
+                f'saved by this model ({type(self.model).__name__})')
         set_extra = getattr(self.model, 'set_extra_state', None)
         if set_extra is not None and 'model_extra' in state:
             set_extra(state['model_extra'])
@@ -236,8 +388,7 @@ class ExtTrainer(Trainer):
         self.current_iter = done + 1
         self.global_steps = done
         self.start_epoch = (done // self.iters_per_epoch) + 1
-        for n, net in self.model.nets.items():
-            net.set_state_dict(state[n])
+        self._load_nets(state, checkpoint_path, list(self.model.nets))
         run_state = state.get('run_state') or {}
         saved_params = run_state.get('optimizer_params', {})
         for n, opt in self.model.optimizers.items():
@@ -258,22 +409,23 @@ class ExtTrainer(Trainer):
         if 'rng' in run_state:
             # last: growing PGAN's nets above drew from the generators
             restore_rng(run_state['rng'])
+        self.logger.info(f'resumed from iteration {done} '
+                         f'({checkpoint_path})')
 
     def load(self, weight_path):
         state = load_checkpoint(weight_path)
         nets = self.model.nets
         found = [n for n in nets if n in state]
         if not found:
-            raise ValueError(
-                f'{weight_path}: holds weights for {sorted(state)} but this '
-                f'model has nets {sorted(nets)}; nothing would be loaded')
+            raise WeightsForAnotherModel(
+                f'--load {weight_path}: holds weights for nets '
+                f'{sorted(k for k in state if isinstance(state[k], dict))} '
+                f'but this model ({type(self.model).__name__}) has nets '
+                f'{sorted(nets)}; nothing would be loaded')
+        self._load_nets(state, weight_path, found)
         for n in found:
-            result = nets[n].set_state_dict(state[n])
             self.logger.info(f'Loaded weights for net {n}')
-            missing = (result[0] if isinstance(result, tuple) else [])
-            if missing:
-                raise ValueError(f'{weight_path}: net {n} is missing '
-                                 f'{len(missing)} key(s), e.g. {missing[:5]}')
         for n in nets:
             if n not in state:
                 self.logger.warning(f'{weight_path}: no weights for net {n}')
+

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ..errors import UserError
 from . import cascade
 from .dlib_models import (INSTALL_HINT, DlibUnavailableError,
                           dlib_available, import_dlib, load_model)
@@ -46,7 +47,7 @@ _MIN_SCORE = {'dlib-hog': 0.25, 'dlib-cnn': 0.0}
 _noted_fallback = False
 
 
-class FaceDetectorError(RuntimeError):
+class FaceDetectorError(UserError, RuntimeError):
     """No usable face-detection backend, or an unknown one."""
 
 

@@ -16,6 +16,8 @@ import functools
 import importlib.util
 import os
 
+from ..errors import UserError
+
 __all__ = ['DlibUnavailableError', 'INSTALL_HINT', 'dlib_available',
            'import_dlib', 'model_path', 'load_model']
 
@@ -29,7 +31,7 @@ MODEL_FILES = {
 }
 
 
-class DlibUnavailableError(RuntimeError):
+class DlibUnavailableError(UserError, RuntimeError):
     """dlib or its model files (``face_recognition_models``) are missing."""
 
 

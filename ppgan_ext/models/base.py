@@ -47,6 +47,20 @@ class ExtModelMixin:
             f'iteration {getattr(self, "current_iter", "?")}: non-finite '
             f'loss: {terms}')
 
+    def set_current_iter(self, iteration):
+        """Called by the Trainer before each ``train_iter`` (1-based)."""
+        self.current_iter = int(iteration)
+
+    def prepare_to_load(self, net_name, state):
+        """Called before ``state`` is checked against and loaded into
+        ``self.nets[net_name]`` (``--load``, ``--resume``): a model whose
+        nets change shape (PGAN grows) makes them fit here."""
+
+    def validation_visuals(self):
+        """Images the Trainer logs to VisualDL after a validation (default:
+        the last batch's visuals)."""
+        return self.get_current_visuals()
+
     def extra_state(self):
         return {}
 

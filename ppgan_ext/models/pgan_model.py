@@ -16,10 +16,11 @@ object. Parameters and Adam's moment tensors are named under fixed
 prefixes (not paddle's process-global counters), so the optimizer state
 saved in a checkpoint finds its parameters again on ``--resume``.
 
-Loading any state dict into one of the nets first grows all three nets to
-the scale those weights have (inferred from their keys), so ``--load W``
-and ``--evaluate-only --load W`` work with partially grown weights; the
-fade-in factor is then ``load_alpha`` (0: the loaded scale's own output).
+Before weights are loaded into one of the nets (``prepare_to_load``, called
+by the Trainer), all three nets grow to the scale those weights have
+(inferred from their keys), so ``--load W`` and ``--evaluate-only --load W``
+work with partially grown weights; the fade-in factor is then
+``load_alpha`` (0: the loaded scale's own output).
 ``--resume`` restores scale, alpha and the iteration inside the scale from
 ``extra_state()``.
 
@@ -31,8 +32,6 @@ gradients across ranks itself and broadcasts new layers from rank 0.
 import logging
 import math
 import os
-import types
-import weakref
 
 import numpy as np
 import paddle
@@ -46,11 +45,12 @@ from ppgan.solver import build_optimizer
 
 from ..config import ConfigError
 from ..registry import register
+from ..value_range import batch_to_uint8, to_model_range
 from .base import ExtModelMixin, unwrap
 from .ema import copy_weights, make_ema, update_ema
 
 __all__ = ['PGANModel', 'PGANSchedule', 'wgan_gp_losses', 'gradient_penalty',
-           'downsample_real', 'fade_real', 'images_to_uint8', 'make_grid',
+           'downsample_real', 'fade_real', 'make_grid',
            'scales_in_state']
 
 logger = logging.getLogger('ppgan')
@@ -190,13 +190,6 @@ def fade_real(real, alpha):
     return alpha * low + (1.0 - alpha) * real
 
 
-def images_to_uint8(images):
-    """NCHW float in [-1, 1] -> list of HWC uint8 (grey kept 1-channel)."""
-    arr = images.numpy() if isinstance(images, paddle.Tensor) else images
-    arr = np.clip(np.round((arr + 1.0) * 127.5), 0, 255).astype(np.uint8)
-    return [np.ascontiguousarray(a.transpose(1, 2, 0)) for a in arr]
-
-
 def make_grid(images_hwc, cols=None):
     """Tile equally sized HWC images into a ``rows x cols`` grid."""
     n = len(images_hwc)
@@ -220,14 +213,6 @@ def scales_in_state(state_dict):
             count = max(count, int(parts[1]) + 1)
     return count
 
-
-
-def _grow_then_load(layer, state_dict, use_structured_name=True):
-    """``set_state_dict`` installed on the model's nets (see module doc)."""
-    model = layer.__dict__['_pgan_model']()
-    if model is not None:
-        model.grow_to_fit(state_dict)
-    return type(layer).set_state_dict(layer, state_dict, use_structured_name)
 
 
 def _write_png(path, img_hwc):
@@ -261,6 +246,7 @@ class PGANModel(ExtModelMixin, BaseModel):
             ppgan's Trainer).
     """
 
+    value_range = (-1., 1.)
     ema_nets = {'generator_ema': 'generator'}
     handles_distributed = True  # ExtTrainer: no DataParallel wrapping
 
@@ -311,11 +297,6 @@ class PGANModel(ExtModelMixin, BaseModel):
         self.nets['generator'] = g
         self.nets['discriminator'] = d
         self.nets['generator_ema'] = make_ema(g)
-        for name in self.nets:
-            layer = self.nets[name]
-            object.__setattr__(layer, '_pgan_model', weakref.ref(self))
-            object.__setattr__(layer, 'set_state_dict',
-                               types.MethodType(_grow_then_load, layer))
 
         self.scale = 0
         self.alpha = 0.0
@@ -325,7 +306,22 @@ class PGANModel(ExtModelMixin, BaseModel):
         self._optim_roles = {}
         self._trained = False
         self._eval_batch = 0
+        self._eval_grid = None
         self.real = None
+
+    @classmethod
+    def generator_config_for(cls, model_cfg, state):
+        """The generator config that fits ``state`` (G or EMA weights): as
+        many scales as the weights hold, with ``depth_scales``' depths."""
+        scales = scales_in_state(state)
+        depths = list(model_cfg['depth_scales'])
+        if not 1 <= scales <= len(depths):
+            raise ConfigError(f'the weights have {scales} PGAN scale(s) but '
+                              f'model.depth_scales lists {len(depths)}')
+        cfg = dict(model_cfg['generator'])
+        cfg.pop('depth_scale0', None)
+        cfg['depths'] = depths[:scales]
+        return cfg
 
     # -- construction helpers -------------------------------------------------
     def _start_cfg(self, net_cfg, key):
@@ -453,6 +449,10 @@ class PGANModel(ExtModelMixin, BaseModel):
             for net in (self.generator, self.discriminator):
                 for p in net.parameters():
                     paddle.distributed.broadcast(p, src=0)
+
+    def prepare_to_load(self, net_name, state):
+        """Grow to the scale of the weights about to be loaded."""
+        self.grow_to_fit(state)
 
     def grow_to_fit(self, state_dict):
         """Grow the nets to the scale of ``state_dict`` (G, D or EMA weights)
@@ -622,8 +622,8 @@ class PGANModel(ExtModelMixin, BaseModel):
     def write_samples(self, folder=None):
         """Write ``generated_{N}.png`` and ``grid.png`` of the fixed-seed
         EMA samples; returns the grid (HWC uint8)."""
-        images = images_to_uint8(self.sample(self.num_eval_samples,
-                                             self.eval_seed))
+        images = batch_to_uint8(self.sample(self.num_eval_samples,
+                                            self.eval_seed), self.value_range)
         grid = make_grid(images)
         if paddle.distributed.get_rank() == 0:
             folder = folder or self.sample_dir()
@@ -639,8 +639,9 @@ class PGANModel(ExtModelMixin, BaseModel):
         self.visual_items.clear()
         if self._eval_batch == 0:
             grid = self.write_samples()
-            self.visual_items['grid'] = paddle.to_tensor(
-                grid.transpose(2, 0, 1).astype('float32') / 127.5 - 1.0)
+            self._eval_grid = paddle.to_tensor(
+                to_model_range(grid, self.value_range))
+            self.visual_items['grid'] = self._eval_grid
         real = self._real_at_scale()
         rank = paddle.distributed.get_rank()
         z = np.random.RandomState([self.eval_seed, rank + 1, self._eval_batch]
@@ -653,6 +654,12 @@ class PGANModel(ExtModelMixin, BaseModel):
         for metric in (metrics or {}).values():
             if self.resolution >= _min_side(metric):
                 metric.update(fake, real)
+
+    def validation_visuals(self):
+        """The fixed-seed sample grid of the evaluation (written by its
+        first batch; later batches have no images of their own)."""
+        grid = self._eval_grid
+        return {'grid': grid} if grid is not None else {}
 
 
 def _min_side(metric):

@@ -4,9 +4,9 @@ Face-SPARNet trains its generator with a pixel L1 loss only (Adam, lr 2e-4,
 betas 0.9/0.99) on images normalised to [-1, 1]. This model is
 :class:`~.sr_model.ExtSRModel` (AMP, NaN guard) plus what differs:
 
-* images live in ``min_max`` (default [-1, 1]); metrics see them mapped back
-  to uint8 with that range (ppgan's ``BaseSRModel.test_iter`` assumes
-  [0, 1]);
+* images live in [-1, 1] (``value_range``, as the reference normalises
+  them); metrics see them mapped back to uint8 with that range (ppgan's
+  ``BaseSRModel.test_iter`` assumes [0, 1]);
 * the attention maps of the Face Attention Units are kept
   (``self.attention_maps``, values in (0, 1)) and some are shown as visuals
   ``attention_<k>`` (channel mean, up-sampled to the output size and put in
@@ -30,16 +30,6 @@ from .sr_model import ExtSRModel
 __all__ = ['SPARNetModel']
 
 
-def _parse_min_max(min_max):
-    try:
-        lo, hi = (float(v) for v in min_max)
-    except (TypeError, ValueError):
-        raise ValueError(f'min_max: expected (low, high), got {min_max!r}')
-    if not hi > lo:
-        raise ValueError(f'min_max: high must exceed low, got {min_max!r}')
-    return lo, hi
-
-
 @register(MODELS)
 class SPARNetModel(ExtSRModel):
     """Pixel-L1 SPARNet training with attention visuals.
@@ -47,17 +37,16 @@ class SPARNetModel(ExtSRModel):
     Args:
         generator: generator config (``name: SPARNet``).
         pixel_criterion: pixel loss config (Face-SPARNet: ``L1Loss``).
-        min_max: value range of the images (must match the data's
-            normalisation and the config's top-level ``min_max``).
         attention_visuals: which attention maps become visuals: a list of
             unit indices into the list of maps (negative counts from the
             end), ``'all'``, or ``[]`` for none.
     """
 
-    def __init__(self, generator, pixel_criterion=None, min_max=(-1., 1.),
+    value_range = (-1., 1.)
+
+    def __init__(self, generator, pixel_criterion=None,
                  attention_visuals=(-1, )):
         super().__init__(generator, pixel_criterion)
-        self.min_max = _parse_min_max(min_max)
         if attention_visuals != 'all':
             try:
                 attention_visuals = [int(k) for k in attention_visuals]
@@ -91,7 +80,7 @@ class SPARNetModel(ExtSRModel):
             if key in self.visual_items:
                 items[key] = self.visual_items[key]
         items['output'] = output
-        lo, hi = self.min_max
+        lo, hi = self.value_range
         size = output.shape[-2:]
         for k in self._chosen_maps():
             att = self.attention_maps[k].mean(axis=1, keepdim=True)
@@ -123,8 +112,8 @@ class SPARNetModel(ExtSRModel):
         self._set_visuals(output.detach().astype('float32'), maps)
 
     def to_images(self, batch):
-        """Tensor batch in ``min_max`` -> list of uint8 HWC RGB images."""
-        return [tensor2img(x, self.min_max) for x in batch]
+        """Tensor batch in ``value_range`` -> list of uint8 HWC RGB images."""
+        return [tensor2img(x, self.value_range) for x in batch]
 
     def test_iter(self, metrics=None):
         net = self.nets['generator']

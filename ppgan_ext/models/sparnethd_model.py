@@ -83,6 +83,7 @@ class SPARNetHDModel(ExtModelMixin, BaseModel):
             biases (reference 0.02); ``null`` keeps the layers' own init.
     """
 
+    value_range = (-1., 1.)
     ema_nets = {'generator_ema': 'generator'}
     # read by setup_lr_schedulers (declared for the config checker)
     config_keys_consumed = {'lr_scheduler': {'d_learning_rate'}}
@@ -294,8 +295,8 @@ class SPARNetHDModel(ExtModelMixin, BaseModel):
         self.visual_items['output'] = self.output
         if metrics is None or self.gt is None:
             return
-        outs = [tensor2img(o, (-1., 1.)) for o in self.output]
-        gts = [tensor2img(t, (-1., 1.)) for t in self.gt]
+        outs = [tensor2img(o, self.value_range) for o in self.output]
+        gts = [tensor2img(t, self.value_range) for t in self.gt]
         for metric in metrics.values():
             if isinstance(metric, FID):
                 # ppgan's FID takes NCHW batches in [-1, 1] (as its GPEN and

@@ -18,6 +18,8 @@ __all__ = ['ExtSRModel']
 class ExtSRModel(ExtModelMixin, BaseSRModel):
     """``BaseSRModel`` + ``--amp`` + NaN/Inf guard (same config keys)."""
 
+    value_range = (0., 1.)  # as BaseSRModel.test_iter's tensor2img
+
     def train_iter(self, optims=None):
         optim = optims['optim']
         optim.clear_grad()

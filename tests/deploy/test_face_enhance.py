@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import ppgan_ext  # noqa: F401
+from ppgan_ext.config import ConfigError
 from ppgan_ext.datasets.degradations import bicubic_resize
 from ppgan_ext.deploy.face_enhance import Background, FaceEnhancer
 from ppgan_ext.engine.checkpoint import save_checkpoint
@@ -23,7 +24,7 @@ def _saved(tmp_path, net, name):
 def inverter(tmp_path_factory):
     tmp = tmp_path_factory.mktemp('inverter')
     cfg = write_config(tmp, {'name': 'InvertFacesForTests', 'in_size': 64},
-                       mean=127.5, std=127.5)
+                       model='SPARNetModel')
     return cfg, _saved(tmp, InvertFacesForTests(64), 'invert')
 
 
@@ -106,7 +107,7 @@ def test_crops_are_made_at_the_face_models_own_size(tmp_path):
     gen = {'name': 'SPARNet', 'min_ch': 8, 'max_ch': 16, 'in_size': 64,
            'out_size': 64, 'min_feat_size': 16, 'res_depth': 1,
            'bottleneck_size': 8, 'hourglass_width': 8}
-    cfg = write_config(tmp_path, gen, mean=127.5, std=127.5)
+    cfg = write_config(tmp_path, gen, model='SPARNetModel')
     enhancer = FaceEnhancer(cfg, _saved(tmp_path, build_generator(dict(gen)),
                                         'sparnet'))
     assert enhancer.size == 64 and enhancer.predictor.scale == 1
@@ -114,8 +115,12 @@ def test_crops_are_made_at_the_face_models_own_size(tmp_path):
                         template='ffhq').template == 'ffhq'
 
 
-def test_bad_upscale_and_models_that_scale(nearest_x2):
+def test_bad_upscale_and_models_of_the_wrong_kind(nearest_x2, inverter):
     with pytest.raises(ValueError, match='upscale=0'):
         Background(0)
-    with pytest.raises(ValueError, match='scales x2'):
+    with pytest.raises(ConfigError, match='NearestX2ForTests .x2. is not a '
+                       'face model'):
         FaceEnhancer(*nearest_x2)
+    with pytest.raises(ConfigError, match='InvertFacesForTests is a face '
+                       'model'):
+        Background(2, *inverter)

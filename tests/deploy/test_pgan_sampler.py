@@ -78,5 +78,6 @@ def test_too_many_scales_is_a_clear_error(weights, tmp_path, capsys):
         pgan_sample.main(['-c', str(small), '--weights', path, '--out',
                           str(tmp_path / 'o')])
     assert e.value.code == 2
-    assert '2 PGAN scales, but model.depth_scales lists 1' in \
+    assert 'w.pdparams: the weights have 2 PGAN scale(s) but ' \
+        'model.depth_scales lists 1' in \
         capsys.readouterr().err

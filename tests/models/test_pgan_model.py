@@ -291,6 +291,7 @@ def test_loading_grown_weights_grows_the_nets():
     weights = a.generator_ema.state_dict()
     assert scales_in_state(weights) == 3
     b = _model(optim=False, load_alpha=0.0)
+    b.prepare_to_load('generator_ema', weights)  # as ExtTrainer.load does
     missing, _ = b.nets['generator_ema'].set_state_dict(weights)
     assert not missing
     assert b.scale == 2 and b.resolution == 16

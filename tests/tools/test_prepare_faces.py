@@ -69,9 +69,11 @@ def test_bad_backend_is_refused(tmp_path, capsys):
                           '--backend', 'dlib'])
     assert e.value.code == 2
     assert "invalid choice: 'dlib'" in capsys.readouterr().err
-    with pytest.raises(SystemExit):
-        load_tool().main(['--input', str(tmp_path), '--out', str(tmp_path),
-                          '--align', '--already-cropped'])
+    assert load_tool().main(['--input', str(tmp_path), '--out',
+                             str(tmp_path), '--align',
+                             '--already-cropped']) == 2
+    assert capsys.readouterr().err == \
+        'error: --align and --already-cropped exclude each other\n'
 
 
 @pytest.fixture(scope='module')

@@ -41,6 +41,7 @@ def tiny_overrides(data, **extra):
         'log_config.interval': 1,
         'validate.interval': 2,
         'snapshot_config.interval': 2,
+        'snapshot_config.keep_checkpoints': -1,
     }
     opts.update(extra)
     return [f'{k}={v}' for k, v in opts.items()]

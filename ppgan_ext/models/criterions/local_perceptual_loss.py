@@ -15,12 +15,13 @@ import paddle
 from ppgan.models.criterions.builder import CRITERIONS
 from ppgan.models.criterions.perceptual_loss import PerceptualLoss
 
+from ...errors import UserError
 from ...registry import register
 
 __all__ = ['LocalPerceptualLoss', 'VGGWeightsError', 'load_vgg_features']
 
 
-class VGGWeightsError(ValueError):
+class VGGWeightsError(UserError, ValueError):
     """The VGG weight file is missing or does not fit the VGG layers."""
 
 
