@@ -8,11 +8,11 @@ r"""Pictures for people, made from the project's own outputs.
   # training curve(s) from a run's log.txt
   python tools/make_figures.py curve --log RUN/log.txt --out docs.assets/curve.png
 
-  # the face pipeline on a photo: detections with landmarks, aligned crops,
-  # restored crops, and a part of the enhanced photo next to bicubic
+  # the face pipeline on a photo: detections with landmarks (on the photo
+  # upscaled by bicubic), aligned and restored crops, the enhanced photo
   python tools/make_figures.py faces -c configs/sparnet_demo.yaml \
-      --weights W.pdparams --input group.png --upscale 2 \
-      --zoom-box 0 0 300 460 --out docs.assets/faces_pipeline.png
+      --weights W.pdparams --input group.png --upscale 3 --min-face 16 \
+      --out docs.assets/faces_pipeline.png
 """
 import argparse
 import os
@@ -118,24 +118,25 @@ def curve(args):
     print(f'{args.out}: {sum(len(v) for v in series.values())} points')
 
 
-def _mark_faces(img, faces):
-    """Boxes (green) and 5 landmarks (red) drawn on a copy of ``img``."""
+def _mark_faces(img, faces, scale=1):
+    """Boxes (green) and 5 landmarks (red) of ``faces`` (found in a photo
+    ``scale`` times smaller) drawn on a copy of ``img``."""
     import cv2
     out = img.copy()
     for f in faces:
-        cv2.rectangle(out, (f.left, f.top), (f.left + f.size - 1,
-                                             f.top + f.size - 1),
+        x0, y0 = int(f.left * scale), int(f.top * scale)
+        side = int(f.size * scale)
+        cv2.rectangle(out, (x0, y0), (x0 + side - 1, y0 + side - 1),
                       (0, 255, 0), 2)
         for x, y in f.points:
-            cv2.circle(out, (int(round(x)), int(round(y))), 2, (255, 0, 0),
-                       -1)
+            cv2.circle(out, (int((x + 0.5) * scale), int((y + 0.5) * scale)),
+                       3, (255, 0, 0), -1)
     return out
 
 
 def _strip(tiles, width):
-    """Equal square tiles side by side, wrapped into rows ``width`` wide."""
-    side = tiles[0].shape[0]
-    per_row = max(1, width // side)
+    """Equal tiles side by side, wrapped into rows ``width`` wide."""
+    per_row = max(1, width // tiles[0].shape[1])
     rows = []
     for k in range(0, len(tiles), per_row):
         row = np.concatenate(tiles[k:k + per_row], axis=1)
@@ -147,35 +148,41 @@ def faces(args):
     import ppgan_ext  # noqa: F401
     from ppgan_ext.datasets.degradations import bicubic_resize
     from ppgan_ext.datasets.image_io import read_image
-    from ppgan_ext.datasets.pairs_writer import write_image
     from ppgan_ext.deploy.face_enhance import Background, FaceEnhancer
     from ppgan_ext.errors import exit_on_user_error
+    from ppgan_ext.faceutils import FaceDetector
+    k = args.upscale
     with exit_on_user_error():
         photo = read_image(args.input)
         enhancer = FaceEnhancer(args.config_file, args.weights,
-                                background=Background(args.upscale),
+                                FaceDetector(min_face=args.min_face),
+                                background=Background(k),
                                 overrides=args.opt)
         res = enhancer.enhance(photo)
-    order = sorted(range(len(res.faces)), key=lambda k: res.faces[k].left)
+    order = sorted(range(len(res.faces)), key=lambda i: res.faces[i].left)
     h, w = photo.shape[:2]
-    pairs = [np.concatenate([_label(res.crops[k], f'aligned {n + 1}'),
-                             _label(res.restored[k], 'restored')], axis=0)
-             for n, k in enumerate(order)]
-    panels = [_label(_mark_faces(photo, res.faces),
-                     f'{len(res.faces)} faces, 5 landmarks'),
-              _strip(pairs, w)]
-    y, x, zh, zw = args.zoom_box or (0, 0, h, w // 2)
-    k = args.upscale
-    box = (slice(y * k, (y + zh) * k), slice(x * k, (x + zw) * k))
-    bicubic = bicubic_resize(photo, (w * k, h * k))[box]
-    zoom = np.concatenate([_label(bicubic, f'bicubic x{k}'),
-                           _label(res.image[box], f'enhanced x{k}')], axis=1)
-    if zoom.shape[1] != w:
-        zoom = bicubic_resize(zoom, (w, round(zoom.shape[0] * w /
-                                              zoom.shape[1])))
-    write_image(args.out, np.concatenate(panels + [zoom], axis=0))
+    bicubic = bicubic_resize(photo, (w * k, h * k))
+    pairs = [np.concatenate([_label(res.crops[i], f'aligned {n + 1}'),
+                             _label(res.restored[i], 'restored')], axis=0)
+             for n, i in enumerate(order)]
+    panels = [_label(_mark_faces(bicubic, res.faces, k),
+                     f'photo {w}x{h} (bicubic x{k}): {len(res.faces)} '
+                     'faces, 5 landmarks'),
+              _strip(pairs, w * k),
+              _label(res.image, f'faces pasted back, x{k}')]
+    _write_palette_png(args.out, np.concatenate(panels, axis=0))
     print(f'{args.out}: {len(res.faces)} face(s), template '
-          f'{enhancer.template} at {enhancer.size} px')
+          f'{enhancer.template} at {enhancer.size} px, '
+          f'{os.path.getsize(args.out) // 1024} KB')
+
+
+def _write_palette_png(path, img):
+    """A photo figure as a 256-colour PNG (a third of the RGB file)."""
+    from PIL import Image
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    tmp = path + '.tmp.png'
+    Image.fromarray(img).quantize(256).save(tmp, optimize=True)
+    os.replace(tmp, path)
 
 
 def main(argv=None):
@@ -202,9 +209,8 @@ def main(argv=None):
     f.add_argument('--input', required=True, help='a photo')
     f.add_argument('--out', required=True)
     f.add_argument('--upscale', type=int, default=2)
-    f.add_argument('--zoom-box', type=int, nargs=4, default=None,
-                   metavar=('Y', 'X', 'H', 'W'),
-                   help='part of the photo shown enhanced (photo pixels)')
+    f.add_argument('--min-face', type=int, default=40,
+                   help='smallest face side to look for, in pixels')
     args = p.parse_args(argv)
     {'sr-compare': sr_compare, 'curve': curve, 'faces': faces}[args.cmd](args)
 

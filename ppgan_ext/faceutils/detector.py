@@ -16,8 +16,9 @@ cascade, with a one-line note on stderr the first time.
 
 The photo is searched at the scale where the smallest wanted face
 (``min_face`` px) is as large as the smallest face the detector finds
-(80 px, for HOG and MMOD), the longer side capped at ``max_side``; landmarks are found at full
-resolution. Overlapping boxes of one face are merged (non-maximum
+(80 px, for HOG and MMOD), its longer side capped at ``max_side`` (so in a
+photo larger than ``max_side * min_face / 80`` px the smallest faces found
+are larger than ``min_face``); landmarks are found at full resolution. Overlapping boxes of one face are merged (non-maximum
 suppression), weak HOG hits (``min_score``) dropped, and at most
 ``max_faces`` faces, the largest, returned, largest first.
 """
@@ -138,7 +139,7 @@ class FaceDetector:
     """
 
     def __init__(self, backend='auto', min_face=40, max_faces=None,
-                 min_score=None, max_side=2048, nms_iou=0.3):
+                 min_score=None, max_side=4096, nms_iou=0.3):
         if backend not in BACKENDS:
             raise FaceDetectorError(f"face detector backend '{backend}': "
                                     f'expected one of {list(BACKENDS)}')

@@ -72,6 +72,9 @@ class _DlibFaceMetric(_FaceMetric):
                                        ) from None
         super().__init__(crop_border=0)
 
+    def name(self):
+        return type(self).__name__
+
     def reset(self):
         super().reset()
         self.no_face = 0
@@ -100,15 +103,9 @@ class FaceIdentitySimilarity(_DlibFaceMetric):
     _models = ('landmarks5', 'descriptor')
     _pair_score = staticmethod(identity_similarity)
 
-    def name(self):
-        return 'FaceIdentitySimilarity'
-
 
 @register(METRICS)
 class FaceLandmarkNME(_DlibFaceMetric):
     """Mean 68-landmark error of SR vs HR, over the inter-ocular distance."""
     _models = ('landmarks5', 'landmarks68')
     _pair_score = staticmethod(landmark_nme)
-
-    def name(self):
-        return 'FaceLandmarkNME'
