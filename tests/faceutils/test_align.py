@@ -81,8 +81,13 @@ def test_aligned_crop_of_a_turned_face_has_level_eyes(photo, centre, angle):
 def test_templates_frame_the_face_at_any_size():
     img = astronaut()
     pts = FaceDetector().detect(img)[0].points
-    big, _ = align_face(img, pts, 512, 'celeba')
-    small, _ = align_face(img, pts, 128, 'celeba')
+    big, m_big = align_face(img, pts, 512, 'celeba')
+    small, m_small = align_face(img, pts, 128, 'celeba')
+    # pixel centres: 128-crop pixel p is 512-crop pixel 4 (p + 0.5) - 0.5
+    to_big = np.array([[4, 0, 1.5], [0, 4, 1.5], [0, 0, 1]])
+    np.testing.assert_allclose(np.vstack([m_big, [0, 0, 1]]),
+                               to_big @ np.vstack([m_small, [0, 0, 1]]),
+                               atol=1e-9)
     # the same framing: the 512 crop shrunk equals the 128 crop
     shrunk = cv2.resize(big, (128, 128), interpolation=cv2.INTER_AREA)
     assert face_psnr(shrunk, small) > 30
@@ -130,6 +135,24 @@ def test_paste_back_into_an_upscaled_photo():
     assert diff.mean() < 12  # 128 px crop vs a 3x photo: softer, same place
     cy, cx = (int(3 * GRACE_HOPPER_FACE[1]), int(3 * GRACE_HOPPER_FACE[0]))
     assert inside[cy, cx]
+
+
+def test_paste_back_maps_pixel_centres_exactly():
+    """A ramp crop (value = 3 x crop coordinate) pasted 4x: every fully
+    covered output pixel shows the crop coordinate its centre maps to."""
+    side, k = 64, 4
+    ys, xs = np.mgrid[0:side, 0:side].astype(np.float32)
+    crop = np.stack([3 * xs, 3 * ys, np.zeros_like(xs)], axis=2)
+    matrix = np.array([[1.0, 0, -10], [0, 1.0, -20]])  # photo -> crop
+    out, alpha = paste_faces(np.zeros((100 * k, 100 * k, 3), np.uint8),
+                             [(crop, matrix)], scale=k, return_alpha=True)
+    yy, xx = np.nonzero(alpha == 1)
+    # output pixel centre -> photo pixel -> crop pixel
+    want_x = 3 * (((xx + 0.5) / k - 0.5) - 10)
+    want_y = 3 * (((yy + 0.5) / k - 0.5) - 20)
+    assert len(xx) > 1000
+    assert np.abs(out[yy, xx, 0] - want_x).max() <= 0.6
+    assert np.abs(out[yy, xx, 1] - want_y).max() <= 0.6
 
 
 def test_paste_back_at_the_photo_edge():

@@ -82,7 +82,7 @@ def test_landmarks_are_where_eyes_and_nose_are():
 
 def test_nms_keeps_one_box_per_face():
     big = FaceBox(100, 100, 100, score=1.0)
-    tight = FaceBox(120, 120, 60, score=1.5)       # inside big: same face
+    tight = FaceBox(125, 125, 50, score=1.5)  # inside big (IoU 0.25): same face
     shifted = FaceBox(110, 105, 100, score=0.5)    # IoU 0.8 with big
     other = FaceBox(100, 230, 100, score=0.3)      # a neighbour
     kept = nms([big, tight, shifted, other])
