@@ -8,6 +8,9 @@ upscaling the whole photo (background with an SR model or bicubic).
   python tools/enhance_faces.py -c sparnethd_attn2d --weights sparnethd.pdparams \
       --upscale 4 --bg-model rdn_x4 --bg-weights rdn_x4.pdparams \
       --input group.jpg --out enhanced/
+  # already aligned face crops (e.g. a test set): restore each whole image
+  python tools/enhance_faces.py --weights RUN/iter_N_weight.pdparams \
+      --input faces/ --out restored/ --aligned
 
 Faces are found with dlib's HOG detector and 5 landmarks (a cascade
 without dlib), aligned to the face model's template at its size, restored,
@@ -33,6 +36,9 @@ def main(argv=None):
     p.add_argument('--weights', required=True)
     p.add_argument('--input', nargs='+', required=True)
     p.add_argument('--out', required=True)
+    p.add_argument('--aligned', action='store_true',
+                   help='inputs are aligned face crops: restore each whole '
+                   'image, no detection')
     p.add_argument('--upscale', type=int, default=1,
                    help='upscale the whole photo this many times')
     p.add_argument('--bg-model', default=None,
@@ -68,6 +74,9 @@ def main(argv=None):
     with exit_on_user_error():
         if args.upscale < 1:
             raise UserError(f'--upscale {args.upscale}: must be >= 1')
+        if args.aligned and (args.upscale > 1 or args.bg_weights):
+            raise UserError('--aligned restores face crops at their size; '
+                            'it takes no --upscale or --bg-weights')
         if args.bg_model and not args.bg_weights:
             raise UserError(f'--bg-model {args.bg_model}: give its '
                             '--bg-weights too')
@@ -89,12 +98,17 @@ def main(argv=None):
             print(f'skip: {e}')
             skipped += 1
             continue
-        result = enhancer.enhance(img)
         dst = os.path.join(args.out, os.path.basename(src))
+        if args.aligned:
+            out, what = enhancer.restore_aligned(img), 'aligned face restored'
+        else:
+            result = enhancer.enhance(img)
+            out, what = result.image, (f'{len(result.faces)} face(s) '
+                                       f'enhanced, background '
+                                       f'{background.name}')
         with exit_on_user_error():
-            write_image(dst, result.image)
-        print(f'{src}: {len(result.faces)} face(s) enhanced, background '
-              f'{background.name} -> {dst}')
+            write_image(dst, out)
+        print(f'{src}: {what} -> {dst}')
         done += 1
     print(f'{done} photo(s) written to {args.out}, {skipped} skipped')
     sys.exit(1 if skipped and not done else 0)

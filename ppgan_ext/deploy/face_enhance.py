@@ -113,6 +113,16 @@ class FaceEnhancer:
         crop, matrix = align_face(img, face.points, self.size, self.template)
         return crop, self.predictor.predict(crop), matrix
 
+    def restore_aligned(self, face):
+        """Restore a photo that is one aligned face crop (no detection):
+        resized to the model's size, restored, resized back."""
+        h, w = face.shape[:2]
+        if (h, w) != (self.size, self.size):
+            face = bicubic_resize(face, (self.size, self.size))
+        out = self.predictor.predict(face)
+        return out if (h, w) == (self.size, self.size) else \
+            bicubic_resize(out, (w, h))
+
     def enhance(self, img, keep_layers=False):
         """uint8 HWC RGB photo -> :class:`EnhanceResult`."""
         faces = self.detector.detect(img)

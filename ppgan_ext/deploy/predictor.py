@@ -121,7 +121,9 @@ class SRPredictor:
         self.pre_upsample = 1 if self.in_size else int(
             opts.get('pre_upsample', 1))
         self.lr_scale = _face_lr_scale(cfg) if self.in_size else None
-        self.tile = tile if tile is not None else opts.get('tile')
+        # a face model restores whole faces of its size: never tiled
+        self.tile = None if self.in_size else (
+            tile if tile is not None else opts.get('tile'))
         self.overlap = (tile_overlap if tile_overlap is not None else
                         opts.get('tile_overlap', 16))
         self.channels = _in_channels(self.net)

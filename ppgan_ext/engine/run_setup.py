@@ -14,6 +14,7 @@ and broadcasts its choice to the other ranks. The effective config (after
 ``-o``) is saved there as ``config.yaml``, so the tools can use a run's
 weights without being told its config (see ``run_config_for``).
 """
+import logging
 import os
 import time
 
@@ -103,5 +104,26 @@ def setup_run(args, cfg):
     cfg.timestamp = folder[len(os.path.join(str(cfg.output_dir), name)):]
     cfg.output_dir = folder
     save_run_config(effective, folder)
-    setup_logger(cfg.output_dir).info(f'Configs: {cfg}')
+    _log_into(folder).info(f'Configs: {cfg}')
     return folder
+
+
+def _log_into(folder):
+    """ppgan's logger, writing this run's ``log.txt``. ppgan sets its logger
+    up once per process, so a second run in one process (a notebook, the
+    tests) would log into the first run's folder: move the file handler."""
+    logger = setup_logger(folder)
+    name = os.path.join(folder, 'log.txt')
+    if ParallelEnv().local_rank > 0:
+        name += f'.rank{ParallelEnv().local_rank}'
+    files = [h for h in logger.handlers
+             if isinstance(h, logging.FileHandler)]
+    if any(h.baseFilename == os.path.abspath(name) for h in files):
+        return logger
+    for old in files:
+        logger.removeHandler(old)
+        old.close()
+    handler = logging.FileHandler(name, mode='a')
+    handler.setFormatter(files[0].formatter if files else None)
+    logger.addHandler(handler)
+    return logger

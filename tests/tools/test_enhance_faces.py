@@ -104,6 +104,9 @@ def test_careless_calls_fail_with_one_line(trained, tmp_path, capsys):
         'error: --bg-model rdn_x4: give its --bg-weights too\n'
     assert tool(base + ['--weights', weights, '--upscale', '0']) == 2
     assert capsys.readouterr().err == 'error: --upscale 0: must be >= 1\n'
+    assert tool(base + ['--weights', weights, '--aligned', '--upscale',
+                        '2']) == 2
+    assert capsys.readouterr().err.startswith('error: --aligned restores')
     # the face model's weights given as the background's
     assert tool(base + ['--weights', weights, '--upscale', '4', '--bg-model',
                         'rdn_x4', '--bg-weights', weights]) == 2

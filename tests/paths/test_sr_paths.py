@@ -1,0 +1,88 @@
+"""User path, SR models (RDN, PaddleGAN's ESRGAN): train a few iterations on
+the embedded photos, then every tool on the saved weights -- inference
+(dynamic graph and Paddle Inference, whole and tiled), ``ppgan_ext.predict``
+and the exported model -- gives the Trainer's own validation images.
+
+The tools get no ``-c``: the run folder's ``config.yaml`` (with the tiny
+``-o`` overrides the run was trained with) is what they use.
+"""
+import json
+import os
+
+import pytest
+
+import ppgan_ext
+from ppgan_ext.datasets.demo_data import build_demo_sr
+from ppgan_ext.tool_config import run_name
+from ppgan_ext.value_range import to_model_range, to_uint8
+from tests.user_paths import (ROOT, assert_same_image, read_rgb, run_export,
+                              run_tool, train, trainer_images, weights_of)
+
+FAMILIES = {
+    'rdn': ('configs/rdn_x2_demo.yaml', 2, [
+        'model.generator.num_features=8', 'model.generator.num_blocks=2',
+        'model.generator.num_layers=2', 'model.generator.growth_rate=8',
+        'dataset.train.preprocess.2.pipeline.0.gt_patch_size=24']),
+    'esrgan': ('configs/esrgan_psnr_x4_demo.yaml', 4, [
+        'model.generator.nf=8', 'model.generator.nb=1',
+        'dataset.train.preprocess.2.pipeline.0.gt_patch_size=32']),
+}
+ITERS = 2
+
+
+@pytest.fixture(scope='module', params=sorted(FAMILIES))
+def trained(request, tmp_path_factory):
+    config, scale, tiny = FAMILIES[request.param]
+    data = build_demo_sr(os.path.join(ROOT, 'data'), log=lambda *_: None)
+    out = tmp_path_factory.mktemp(request.param)
+    _, run = train(config, str(out), tiny + [
+        f'total_iters={ITERS}', 'dataset.train.batch_size=2',
+        f'validate.interval={ITERS}', 'validate.save_img=true',
+        f'snapshot_config.interval={ITERS}', 'log_config.interval=1'])
+    lr = {name: os.path.join(data, f'test_X{scale}', f'{name}.png')
+          for name in trainer_images(run, 'output')}
+    return dict(run=run, lr=lr, tmp=out,
+                outputs=trainer_images(run, 'output'),
+                weights=weights_of(run))
+
+
+@pytest.mark.parametrize('engine, tile', [('dynamic', None), ('dynamic', 24),
+                                          ('inference', None),
+                                          ('inference', 24)])
+def test_inference_tool_gives_the_validation_images(trained, engine, tile):
+    out = os.path.join(trained['tmp'], f'infer_{engine}_{tile}')
+    argv = ['--weights', trained['weights'], '--input',
+            *trained['lr'].values(), '--out', out, '--engine', engine]
+    if tile:
+        argv += ['--tile', str(tile), '--tile-overlap', '32']
+    code, log = run_tool('inference', argv)
+    assert code == 0, log
+    for name, want in trained['outputs'].items():
+        assert_same_image(os.path.join(out, f'{name}.png'), want,
+                          f'{engine} tile={tile} {name}')
+
+
+def test_predict_api_gives_the_validation_images(trained):
+    out = os.path.join(trained['tmp'], 'api')
+    written, skipped = ppgan_ext.predict(None, trained['weights'],
+                                         list(trained['lr'].values()), out,
+                                         log=lambda *_: None)
+    assert len(written) == len(trained['lr']) and not skipped
+    for name, want in trained['outputs'].items():
+        assert_same_image(os.path.join(out, f'{name}.png'), want, name)
+
+
+def test_exported_model_gives_the_validation_images(trained):
+    out = os.path.join(trained['tmp'], 'export')
+    code, log = run_tool('export_model', ['--load', trained['weights'],
+                                          '--out', out])
+    assert code == 0, log
+    prefix = os.path.join(out, run_name(os.path.join(trained['run'],
+                                                     'config.yaml')))
+    info = json.load(open(prefix + '.info.json'))
+    value_range = tuple(info['value_range'])
+    assert value_range == (0.0, 1.0) and info['input'] == 'image'
+    for name, lr in trained['lr'].items():
+        x = to_model_range(read_rgb(lr), value_range)[None]
+        got = to_uint8(run_export(prefix, x)[0], value_range)
+        assert_same_image(got, trained['outputs'][name], name)
