@@ -1,7 +1,7 @@
 """Shims that let ppgan 2.1.0 import and run under Paddle 3.x.
 
-Every shim lives here, is applied once by ``import ppgan_ext`` *before* ppgan
-is imported, and has a test in ``tests/test_compat.py``. Keep each one the
+Every shim lives here, is applied once by ``import ppgan_ext`` *before*
+ppgan's models, datasets and metrics are imported, and has a test in ``tests/test_compat.py``. Keep each one the
 smallest thing that works and say why it is needed.
 
 Shims:
@@ -20,11 +20,24 @@ Shims:
   exception and re-raises it from the iterator's ``__next__``; a worker's
   exception is rebuilt with its own message (the worker traceback becomes
   its ``__cause__``), so ``error: <file>: ...`` can be shown as one line.
+* ppgan never downloads at run time -- ppgan components fetch weights
+  while a config is built (LPIPSMetric's VGG16, PerceptualLoss's VGG19, ...)
+  with no timeout: offline that is a 50-100 line traceback, on a network
+  that drops packets a wait, and ranks other than 0 poll for the file
+  forever. The download helpers (ppgan's, and Paddle's as called from ppgan
+  modules; other callers are left alone) return a file already in their
+  cache and otherwise raise :class:`DownloadRefusedError`, one line naming
+  the URL and where to put the file.
 """
+import functools
+import inspect
+import os
 import sys
 import types
 
 import paddle
+
+from .errors import UserError
 
 _APPLIED = False
 
@@ -120,6 +133,66 @@ def _install_loader_error_relay():
     _keep_worker_exception_args(worker._WorkerException)
 
 
+class DownloadRefusedError(UserError, RuntimeError):
+    """A ppgan component asked for a download (never done at run time)."""
+
+
+def _ppgan_component(frame):
+    """The outermost ppgan module in the calls ending at ``frame``, before
+    the builders/engine that construct it (e.g. ``ppgan.metrics.lpips``)."""
+    name = None
+    while frame is not None:
+        module = frame.f_globals.get('__name__', '')
+        if not module.startswith('ppgan.') or module.endswith(
+                ('.builder', '.registry', '.base_model')) or \
+                module.startswith('ppgan.engine'):
+            break
+        name, frame = module, frame.f_back
+    return name
+
+
+def _offline(download, cache_path, md5check):
+    """``download`` for callers outside ppgan; for ppgan modules, only what
+    its cache (``cache_path(arguments)``) already holds."""
+    signature = inspect.signature(download)
+
+    @functools.wraps(download)
+    def offline(*args, **kwargs):
+        caller = _ppgan_component(sys._getframe(1))
+        if caller is None:
+            return download(*args, **kwargs)
+        given = signature.bind(*args, **kwargs)
+        given.apply_defaults()
+        path = cache_path(given.arguments)
+        if os.path.exists(path) and md5check(path,
+                                             given.arguments.get('md5sum')):
+            return download(*args, **kwargs)
+        raise DownloadRefusedError(
+            f'{caller} wants to download {given.arguments["url"]} while the '
+            'config is built; nothing is downloaded at run time here: put '
+            f'that file at {path}, or leave that component out')
+    return offline
+
+
+def _refuse_ppgan_downloads():
+    import paddle.utils.download as paddle_dl
+    import ppgan.utils.download as ppgan_dl
+    if getattr(ppgan_dl.get_path_from_url, '__wrapped__', None):
+        return
+    ppgan_dl.get_path_from_url = _offline(
+        ppgan_dl.get_path_from_url,
+        lambda a: ppgan_dl._map_path(a['url'], ppgan_dl.PPGAN_HOME),
+        ppgan_dl._md5check)
+    paddle_dl.get_path_from_url = _offline(
+        paddle_dl.get_path_from_url,
+        lambda a: paddle_dl._map_path(a['url'], a['root_dir']),
+        paddle_dl._md5check)
+    paddle_dl.get_weights_path_from_url = _offline(
+        paddle_dl.get_weights_path_from_url,
+        lambda a: paddle_dl._map_path(a['url'], paddle_dl.WEIGHTS_HOME),
+        paddle_dl._md5check)
+
+
 def apply():
     """Apply every shim (idempotent). Must run before ``import ppgan``."""
     global _APPLIED
@@ -127,4 +200,5 @@ def apply():
         return
     _install_fluid_soft_relu()
     _install_loader_error_relay()
+    _refuse_ppgan_downloads()
     _APPLIED = True

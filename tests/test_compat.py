@@ -1,4 +1,5 @@
 """ppgan 2.1.0 imports and builds under Paddle 3 through ppgan_ext.compat."""
+import os
 import sys
 import threading
 
@@ -93,3 +94,75 @@ def test_dataloader_errors_reach_the_loop_instead_of_hanging(workers):
     if workers:
         assert isinstance(error.__cause__, WorkerTraceback)
         assert 'bad_3.png' in str(error.__cause__)
+
+
+@pytest.fixture
+def downloads(monkeypatch, tmp_path):
+    """Empty ppgan/Paddle caches; the downloaders only record their calls."""
+    import paddle.utils.download as paddle_dl
+    import ppgan.utils.download as ppgan_dl
+    calls = []
+
+    def fake_download(url, path, *args, **kwargs):
+        calls.append(url)
+        os.makedirs(path, exist_ok=True)
+        target = os.path.join(path, os.path.basename(url))
+        open(target, 'wb').close()
+        return target
+    for module, home in ((ppgan_dl, 'PPGAN_HOME'), (paddle_dl, 'WEIGHTS_HOME')):
+        monkeypatch.setattr(module, home, str(tmp_path / home))
+        monkeypatch.setattr(module, '_download', fake_download)
+    return ppgan_dl, paddle_dl, calls, tmp_path
+
+
+def call_from(module_name, fn, *args):
+    """Call ``fn(*args)`` from code whose module is ``module_name``."""
+    scope = {'__name__': module_name, 'fn': fn, 'args': args}
+    exec('result = fn(*args)', scope)
+    return scope['result']
+
+
+URL = 'https://paddlegan.bj.bcebos.com/models/weights.pdparams'
+
+
+def test_ppgan_downloads_are_refused_before_any_request(downloads):
+    """ppgan fetched weights while a config was built: a 100-line traceback
+    offline, a hang where packets are dropped."""
+    ppgan_dl, paddle_dl, calls, tmp_path = downloads
+    for fn, home in ((ppgan_dl.get_path_from_url, 'PPGAN_HOME'),
+                     (paddle_dl.get_weights_path_from_url, 'WEIGHTS_HOME')):
+        with pytest.raises(compat.DownloadRefusedError) as e:
+            call_from('ppgan.metrics.lpips', fn, URL)
+        assert str(e.value).startswith('ppgan.metrics.lpips wants to '
+                                       f'download {URL}')
+        assert str(tmp_path / home / 'weights.pdparams') in str(e.value)
+    assert calls == []
+
+
+def test_ppgan_gets_what_its_cache_holds(downloads):
+    ppgan_dl, paddle_dl, calls, tmp_path = downloads
+    for fn, home in ((ppgan_dl.get_path_from_url, 'PPGAN_HOME'),
+                     (paddle_dl.get_weights_path_from_url, 'WEIGHTS_HOME')):
+        cached = tmp_path / home / 'weights.pdparams'
+        cached.parent.mkdir()
+        cached.write_bytes(b'weights')
+        assert call_from('ppgan.metrics.lpips', fn, URL) == str(cached)
+    assert calls == []
+
+
+def test_other_callers_download_as_before(downloads):
+    _, paddle_dl, calls, tmp_path = downloads
+    assert call_from('user_code', paddle_dl.get_weights_path_from_url,
+                     URL) == str(tmp_path / 'WEIGHTS_HOME' / 'weights.pdparams')
+    assert calls == [URL]
+
+
+def test_lpips_metric_offline_is_one_line(downloads):
+    from ppgan.metrics.builder import build_metric
+    from ppgan_ext.errors import find_user_error
+    with pytest.raises(Exception) as e:
+        build_metric({'name': 'LPIPSMetric'})
+    error = find_user_error(e.value)
+    assert isinstance(error, compat.DownloadRefusedError)
+    assert str(error).startswith('ppgan.metrics.lpips wants to download')
+    assert downloads[2] == []

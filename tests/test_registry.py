@@ -46,3 +46,20 @@ def test_registering_an_existing_ppgan_name_fails_loudly():
 def test_registering_the_same_class_again_is_harmless():
     cls = GENERATORS.get('RDN')
     assert register(GENERATORS)(cls) is cls
+
+
+def test_a_replacement_must_subclass_what_it_replaces():
+    """registry.replace is how ppgan's SRDataset / LoadImageFromFile /
+    PerceptualLoss get the plugin's checks; nothing else may take a name."""
+    from ppgan_ext.registry import replace
+
+    class NotADataset:
+        """Not derived from ppgan's SRDataset."""
+
+    before = DATASETS.get('SRDataset')
+    with pytest.raises(RegistrationError, match="'SRDataset'.*not a subclass"):
+        replace(DATASETS, 'SRDataset')(NotADataset)
+    with pytest.raises(RegistrationError, match="'NoSuchName'.*no such name"):
+        replace(DATASETS, 'NoSuchName')(NotADataset)
+    assert DATASETS.get('SRDataset') is before
+    assert 'NoSuchName' not in DATASETS._obj_map

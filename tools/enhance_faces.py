@@ -71,6 +71,7 @@ def main(argv=None):
     from ppgan_ext.errors import UserError, exit_on_user_error
     from ppgan_ext.faceutils import FaceDetector
     from ppgan_ext.output_paths import ensure_writable_dir
+    from ppgan_ext.progress import echo, progress
     with exit_on_user_error():
         if args.upscale < 1:
             raise UserError(f'--upscale {args.upscale}: must be >= 1')
@@ -91,11 +92,11 @@ def main(argv=None):
                                 background=background, overrides=args.opt)
         files = expand_inputs(args.input)
     done = skipped = 0
-    for src in files:
+    for src in progress(files, 'photos', unit='photo'):
         try:
             img = read_image(src)
         except ImageReadError as e:
-            print(f'skip: {e}')
+            echo(f'skip: {e}')
             skipped += 1
             continue
         dst = os.path.join(args.out, os.path.basename(src))
@@ -108,11 +109,13 @@ def main(argv=None):
                                        f'{background.name}')
         with exit_on_user_error():
             write_image(dst, out)
-        print(f'{src}: {what} -> {dst}')
+        echo(f'{src}: {what} -> {dst}')
         done += 1
     print(f'{done} photo(s) written to {args.out}, {skipped} skipped')
     sys.exit(1 if skipped and not done else 0)
 
 
 if __name__ == '__main__':
+    from tools.quiet import quiet_third_party
+    quiet_third_party()
     main()

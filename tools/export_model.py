@@ -40,6 +40,7 @@ def main(argv=None):
     from ppgan_ext.deploy.generator_weights import load_generator
     from ppgan_ext.errors import exit_on_user_error
     from ppgan_ext.output_paths import ensure_writable_dir
+    from ppgan_ext.progress import echo, stages
     from ppgan_ext.tool_config import load_tool_config, run_name
     from ppgan_ext.value_range import resolve_value_range
     with exit_on_user_error():
@@ -48,21 +49,30 @@ def main(argv=None):
         value_range = resolve_value_range(cfg)
         ensure_writable_dir(args.out)
         net, _ = load_generator(cfg, args.load)
-    prefix = export_generator(net, os.path.join(args.out, run_name(config)))
-    write_export_info(prefix, net, value_range)
-    size = args.size or getattr(net, 'in_size', None) or 32
-    sample = sample_input(net, batch=1, size=size, value_range=value_range)
-    worst = scale = 0.0
-    for mkldnn in (True, False):
-        diff, scale = export_error(net, prefix, sample, mkldnn=mkldnn)
-        worst = max(worst, diff)
-        print(f'{prefix}: Paddle Inference ({"oneDNN" if mkldnn else "plain"}'
-              f' CPU) vs dynamic graph on {list(sample.shape)}: max abs diff '
-              f'{diff:.3g} (max |output| {scale:.3g})')
-    tolerance = args.atol * max(1.0, scale)
-    if args.onnx:
-        from ppgan_ext.deploy.onnx_export import export_onnx
-        export_onnx(prefix, sample, tolerance)
+    with stages('export', 4 if args.onnx else 3) as start:
+        start('paddle.jit.to_static')
+        prefix = export_generator(net, os.path.join(args.out,
+                                                    run_name(config)))
+        write_export_info(prefix, net, value_range)
+        size = args.size or getattr(net, 'in_size', None) or 32
+        sample = sample_input(net, batch=1, size=size,
+                              value_range=value_range)
+        worst = scale = 0.0
+        for mkldnn in (True, False):
+            engine = 'oneDNN' if mkldnn else 'plain'
+            start(f'check: Paddle Inference ({engine})')
+            diff, scale = export_error(net, prefix, sample, mkldnn=mkldnn)
+            worst = max(worst, diff)
+            echo(f'{prefix}: Paddle Inference ({engine} CPU) vs dynamic '
+                 f'graph on {list(sample.shape)}: max abs diff {diff:.3g} '
+                 f'(max |output| {scale:.3g})')
+        tolerance = args.atol * max(1.0, scale)
+        if args.onnx:
+            from ppgan_ext.deploy.onnx_export import export_onnx
+            from tools.quiet import quiet_onnx
+            start('ONNX export and check')
+            with quiet_onnx():
+                export_onnx(prefix, sample, tolerance, log=echo)
     if worst > tolerance:
         print(f'FAILED: {worst:.3g} > {tolerance:.3g} (atol {args.atol} x '
               'output scale)', file=sys.stderr)
@@ -70,4 +80,6 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
+    from tools.quiet import quiet_third_party
+    quiet_third_party()
     main()

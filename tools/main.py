@@ -5,7 +5,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from ppgan_ext.engine.cli import run  # noqa: E402
-
 if __name__ == '__main__':
+    from tools.quiet import quiet_third_party
+    quiet_third_party()
+    from ppgan_ext.engine.cli import run
     run()

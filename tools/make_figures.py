@@ -33,6 +33,21 @@ def _label(img, text):
     return out
 
 
+def side_by_side(panels, crop=None, zoom=1):
+    """``[(image, label), ...]`` (same size) as one labelled row; ``crop``
+    ``(y, x, size)`` shows that square of each, ``zoom`` enlarges it
+    (nearest, so pixels stay visible)."""
+    row = []
+    for img, text in panels:
+        if crop:
+            y, x, s = crop
+            img = img[y:y + s, x:x + s]
+        if zoom > 1:
+            img = np.repeat(np.repeat(img, zoom, 0), zoom, 1)
+        row.append(_label(img, text))
+    return np.concatenate(row, axis=1)
+
+
 def _check_pair(hr, lr, sr, args):
     """The model's output of ``--lr`` must have the size of ``--hr``."""
     from ppgan_ext.datasets.base import DatasetError
@@ -63,19 +78,10 @@ def sr_compare(args):
     border = pred.scale if pred.scale > 1 else 4
     p_bic = calculate_psnr(bic, hr, border, test_y_channel=True)
     p_sr = calculate_psnr(sr, hr, border, test_y_channel=True)
-    crop = args.crop
-    if crop:
-        y, x, s = crop
-        near, bic, sr, hr_c = (a[y:y + s, x:x + s] for a in (near, bic, sr, hr))
-    else:
-        hr_c = hr
     name = args.name or pred.model_name
-    panels = [_label(near, 'LR'), _label(bic, f'bicubic {p_bic:.2f} dB'),
-              _label(sr, f'{name} {p_sr:.2f} dB'), _label(hr_c, 'HR')]
-    if args.zoom > 1:
-        panels = [np.repeat(np.repeat(p, args.zoom, 0), args.zoom, 1)
-                  for p in panels]
-    write_image(args.out, np.concatenate(panels, axis=1))
+    write_image(args.out, side_by_side(
+        [(near, 'LR'), (bic, f'bicubic {p_bic:.2f} dB'),
+         (sr, f'{name} {p_sr:.2f} dB'), (hr, 'HR')], args.crop, args.zoom))
     print(f'{args.out}: bicubic {p_bic:.3f} dB, {name} {p_sr:.3f} dB '
           '(PSNR-Y, whole image)')
 
@@ -216,4 +222,6 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
+    from tools.quiet import quiet_third_party
+    quiet_third_party()
     main()

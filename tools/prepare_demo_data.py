@@ -7,20 +7,21 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from ppgan_ext.datasets.demo_data import build_demo_sr  # noqa: E402
-from ppgan_ext.datasets.demo_faces_lfw import build_demo_faces_lfw  # noqa: E402
-from ppgan_ext.datasets.demo_faces_sr import build_demo_faces  # noqa: E402
-
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument('--root', default='data', help='output folder')
     parser.add_argument('--force', action='store_true', help='rebuild')
     args = parser.parse_args(argv)
+    from ppgan_ext.datasets.demo_data import build_demo_sr
+    from ppgan_ext.datasets.demo_faces_lfw import build_demo_faces_lfw
+    from ppgan_ext.datasets.demo_faces_sr import build_demo_faces
     build_demo_sr(args.root, force=args.force)
     build_demo_faces(args.root, force=args.force)
     build_demo_faces_lfw(args.root, force=args.force)
 
 
 if __name__ == '__main__':
+    from tools.quiet import quiet_third_party
+    quiet_third_party()
     main()

@@ -109,4 +109,6 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
+    from tools.quiet import quiet_third_party
+    quiet_third_party()
     sys.exit(main())

@@ -14,6 +14,7 @@ import tempfile
 
 import numpy as np
 
+from ..progress import progress
 from .build_stamp import is_built, write_stamp
 from .degradations import bicubic_resize
 from .pairs_writer import write_image, write_pairs
@@ -60,7 +61,7 @@ def build_demo_sr(root='data', force=False, log=print):
     shutil.rmtree(out, ignore_errors=True)
     with tempfile.TemporaryDirectory() as tmp:
         train_hr, test_hr = os.path.join(tmp, 'train'), os.path.join(tmp, 'test')
-        for name in TRAIN_PHOTOS:
+        for name in progress(TRAIN_PHOTOS, 'demo_sr photos', unit='photo'):
             for r, c, tile in _tiles(_photo(name), TILE):
                 write_image(os.path.join(train_hr, f'{name}_{r}{c}.png'), tile)
         for name, size in TEST_PHOTOS.items():

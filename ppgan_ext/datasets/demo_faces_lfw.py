@@ -14,6 +14,7 @@ import tempfile
 
 import numpy as np
 
+from ..progress import progress
 from .build_stamp import is_built, write_stamp
 from .pairs_writer import write_image
 
@@ -46,7 +47,8 @@ def build_demo_faces_lfw(root='data', force=False, log=print):
     faces = lfw_faces()
     os.makedirs(root, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=root) as tmp:
-        for i, face in enumerate(faces):
+        for i, face in enumerate(progress(faces, 'demo_faces_lfw',
+                                          unit='face')):
             write_image(os.path.join(tmp, f'face_{i:03d}.png'),
                         face[..., None])
         write_stamp(tmp, recipe)

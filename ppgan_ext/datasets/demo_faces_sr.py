@@ -23,6 +23,7 @@ import tempfile
 
 import numpy as np
 
+from ..progress import progress
 from .build_stamp import is_built, write_stamp
 from .demo_faces_lfw import lfw_faces
 from .degradations import bicubic_resize
@@ -63,7 +64,8 @@ def build_demo_faces(root='data', force=False, log=print):
     with tempfile.TemporaryDirectory(dir=root if os.path.isdir(root)
                                      else None) as tmp:
         counts = {'train': 0, 'test': 0}
-        for i, face in _lfw_faces():
+        for i, face in progress(_lfw_faces(), 'demo_faces', N_LFW_FACES,
+                                'face'):
             split = 'train' if i < N_TRAIN_LFW else 'test'
             write_image(os.path.join(tmp, split, f'lfw_{i:03d}.png'), face)
             counts[split] += 1

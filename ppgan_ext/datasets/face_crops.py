@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass
 
 from ..faceutils import FaceDetector, align_face, crop_face
+from ..progress import echo, progress
 
 __all__ = ['FaceCropReport', 'write_face_crops']
 
@@ -35,7 +36,7 @@ class FaceCropReport:
 
 
 def write_face_crops(paths, out, size=128, margin=0.25, already_cropped=False,
-                     max_faces=1, detector=None, ext='.png', log=print,
+                     max_faces=1, detector=None, ext='.png', log=echo,
                      template=None):
     """Crop faces from ``paths`` into ``out`` as ``size`` x ``size`` images.
 
@@ -53,7 +54,7 @@ def write_face_crops(paths, out, size=128, margin=0.25, already_cropped=False,
     if not already_cropped and detector is None:
         detector = FaceDetector()
     report = FaceCropReport()
-    for path in paths:
+    for path in progress(paths, 'face crops', unit='photo'):
         report.files += 1
         stem = os.path.splitext(os.path.basename(path))[0]
         try:

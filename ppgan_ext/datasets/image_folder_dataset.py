@@ -22,7 +22,7 @@ from ppgan.datasets.builder import DATASETS
 
 from ..registry import register
 from ..value_range import to_model_range
-from .image_io import IMAGE_EXTENSIONS, ImageReadError, image_size, read_image
+from .image_io import ImageReadError, image_size, list_images, read_image
 from .sr_folder_dataset import DatasetError
 
 __all__ = ['ImageFolderDataset', 'list_images_recursive', 'center_crop']
@@ -30,19 +30,10 @@ __all__ = ['ImageFolderDataset', 'list_images_recursive', 'center_crop']
 
 def list_images_recursive(folder):
     """Sorted image paths anywhere under ``folder`` (hidden ones skipped)."""
-    folder = os.fspath(folder)
-    if not os.path.isdir(folder):
-        raise DatasetError(f'image folder {folder}: no such folder')
-    paths = []
-    for root, dirs, files in os.walk(folder, followlinks=True):
-        dirs[:] = sorted(d for d in dirs if not d.startswith('.'))
-        paths.extend(
-            os.path.join(root, n) for n in files
-            if n.lower().endswith(IMAGE_EXTENSIONS) and not n.startswith('.'))
-    if not paths:
-        raise DatasetError(f'image folder {folder}: contains no images '
-                           f'({", ".join(IMAGE_EXTENSIONS)})')
-    return sorted(paths)
+    try:
+        return list_images(folder, 'image folder', recursive=True)
+    except ImageReadError as e:
+        raise DatasetError(str(e)) from None
 
 
 def center_crop(img, crop_size):

@@ -105,14 +105,26 @@ def read_image(path, channels=3, to_rgb=True):
     return np.ascontiguousarray(arr)
 
 
-def list_images(folder, what='image folder'):
-    """Sorted image paths directly in ``folder``; errors name the folder."""
+def _is_image_name(name):
+    return name.lower().endswith(IMAGE_EXTENSIONS) and not name.startswith('.')
+
+
+def list_images(folder, what='image folder', recursive=False):
+    """Sorted image paths in ``folder`` (and, if ``recursive``, in its
+    non-hidden sub-folders); errors name the folder."""
     folder = os.fspath(folder)
     if not os.path.isdir(folder):
         raise ImageReadError(f'{what} {folder}: no such folder')
-    paths = sorted(
-        os.path.join(folder, n) for n in os.listdir(folder)
-        if n.lower().endswith(IMAGE_EXTENSIONS) and not n.startswith('.'))
+    if recursive:
+        paths = []
+        for root, dirs, names in os.walk(folder, followlinks=True):
+            dirs[:] = [d for d in dirs if not d.startswith('.')]
+            paths += [os.path.join(root, n) for n in names
+                      if _is_image_name(n)]
+        paths.sort()
+    else:
+        paths = sorted(os.path.join(folder, n) for n in os.listdir(folder)
+                       if _is_image_name(n))
     if not paths:
         raise ImageReadError(f'{what} {folder}: contains no images '
                              f'({", ".join(IMAGE_EXTENSIONS)})')

@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from ..errors import OutputPathError
+from ..progress import echo, progress
 from .degradations import DEGRADATIONS, mod_crop
 from .image_io import ImageReadError, list_images, read_image
 from .sr_folder_dataset import check_sr_pairs
@@ -60,7 +61,7 @@ def write_image(path, img_rgb):
 
 
 def write_pairs(hr_folder, out_root, split='train', scales=(4, ),
-                degradation='bicubic', ext='.png', log=print, **deg_kwargs):
+                degradation='bicubic', ext='.png', log=echo, **deg_kwargs):
     """Degrade every image of ``hr_folder`` for each scale; then verify.
 
     ``degradation`` is one of ``bicubic``, ``blur`` (nearest + Gaussian blur;
@@ -77,7 +78,8 @@ def write_pairs(hr_folder, out_root, split='train', scales=(4, ),
     modulus = math.lcm(*scales)
     report = PairReport(written={s: 0 for s in scales})
     hr_out = os.path.join(out_root, split)
-    for path in list_images(hr_folder, 'HR folder'):
+    for path in progress(list_images(hr_folder, 'HR folder'),
+                         f'{split}: LR/HR pairs', unit='image'):
         stem = os.path.splitext(os.path.basename(path))[0]
         try:
             hr = mod_crop(read_image(path), modulus)

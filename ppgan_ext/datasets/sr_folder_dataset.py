@@ -7,18 +7,25 @@ traceback from OpenCV or Paddle. This subclass keeps its data layout and
 output (``lq_path``/``gt_path`` dicts fed to the same preprocess pipelines)
 and checks every pair up front, failing with a message that names the file.
 Its pipeline runs without ppgan's printed tracebacks (see ``QuietCompose``).
+
+PaddleGAN's own configs name ppgan's ``SRDataset`` and ``LoadImageFromFile``;
+those names are given to :class:`CheckedSRDataset` and
+:class:`CheckedLoadImageFromFile` (same arguments, same pairing and pixels),
+so such configs get the same checks unchanged.
 """
 import os
 
 from ppgan.datasets.base_sr_dataset import SRDataset
 from ppgan.datasets.builder import DATASETS
 from ppgan.datasets.preprocess.builder import PREPROCESS
+from ppgan.datasets.preprocess.io import LoadImageFromFile
 
-from ..registry import register
+from ..registry import register, replace
 from .base import ClearErrorsMixin, DatasetError, QuietCompose
 from .image_io import ImageReadError, image_size, list_images, read_image
 
-__all__ = ['SRFolderDataset', 'ReadImage', 'DatasetError', 'check_sr_pairs',
+__all__ = ['SRFolderDataset', 'ReadImage', 'CheckedSRDataset',
+           'CheckedLoadImageFromFile', 'DatasetError', 'check_sr_pairs',
            'crop_size_of']
 
 
@@ -35,17 +42,19 @@ def crop_size_of(preprocess):
 
 
 def check_sr_pairs(lq_folder, gt_folder, scale, lq_upsampled=False,
-                   filename_tmpl='{}', min_gt_size=0):
+                   filename_tmpl='{}', min_gt_size=0, recursive=False):
     """Pair every HR image with its LR one and check sizes against ``scale``.
 
-    Returns ``[{'lq_path':..., 'gt_path':...}, ...]`` sorted by HR name.
+    Returns ``[{'lq_path':..., 'gt_path':...}, ...]`` sorted by HR path.
     ``lq_upsampled``: LR inputs have the HR size (models that take an
     up-sampled input, e.g. SPARNet). ``min_gt_size``: smallest HR side
-    allowed (the training crop). Raises :class:`DatasetError`.
+    allowed (the training crop). ``recursive``: HR images are also found in
+    sub-folders (ppgan's ``SRDataset`` rule; the partner is still looked up
+    by file name directly in ``lq_folder``). Raises :class:`DatasetError`.
     """
     try:
-        gt_paths = list_images(gt_folder, 'HR (gt_folder)')
-        lq_paths = list_images(lq_folder, 'LR (lq_folder)')
+        gt_paths = list_images(gt_folder, 'HR (gt_folder)', recursive)
+        lq_paths = list_images(lq_folder, 'LR (lq_folder)', recursive)
     except ImageReadError as e:
         raise DatasetError(str(e)) from None
     lq_set = set(lq_paths)
@@ -96,6 +105,8 @@ class SRFolderDataset(ClearErrorsMixin, SRDataset):
     ``SRPairedRandomCrop`` (checked on load, not mid-training).
     """
 
+    recursive = False  # HR images only directly in gt_folder
+
     def __init__(self, lq_folder, gt_folder, preprocess, scale,
                  filename_tmpl='{}', lq_upsampled=False):
         self.lq_upsampled = lq_upsampled
@@ -108,8 +119,28 @@ class SRFolderDataset(ClearErrorsMixin, SRDataset):
     def prepare_data_infos(self):
         self.data_infos = check_sr_pairs(self.lq_folder, self.gt_folder,
                                          self.scale, self.lq_upsampled,
-                                         self.filename_tmpl, self.min_gt_size)
+                                         self.filename_tmpl, self.min_gt_size,
+                                         self.recursive)
         return self.data_infos
+
+
+@replace(DATASETS, 'SRDataset')
+class CheckedSRDataset(SRFolderDataset):
+    """ppgan's ``SRDataset`` (same arguments) with :class:`SRFolderDataset`'s
+    checks; configs name it ``SRDataset``.
+
+    Files pair as in ppgan (HR images in sub-folders too, each LR partner by
+    name directly in ``lq_folder``); a missing partner, an unreadable
+    header, an LR size that does not fit ``scale`` or an HR image smaller
+    than the training crop fails when the dataset is built, naming the file.
+    """
+
+    recursive = True
+
+    def __init__(self, lq_folder, gt_folder, preprocess, scale,
+                 filename_tmpl='{}'):
+        super().__init__(lq_folder, gt_folder, preprocess, scale,
+                         filename_tmpl)
 
 
 @register(PREPROCESS)
@@ -125,9 +156,34 @@ class ReadImage:
         self.key, self.channels, self.to_rgb = key, channels, to_rgb
 
     def __call__(self, datas):
-        path = str(datas[f'{self.key}_path'])
-        img = read_image(path, channels=self.channels, to_rgb=self.to_rgb)
-        datas[self.key] = img
-        datas[f'{self.key}_path'] = path
-        datas[f'{self.key}_ori_shape'] = img.shape
+        return _read_into(datas, self.key, self.channels, self.to_rgb)
+
+
+def _read_into(datas, key, channels=3, to_rgb=True):
+    path = str(datas[f'{key}_path'])
+    img = read_image(path, channels=channels, to_rgb=to_rgb)
+    datas[key] = img
+    datas[f'{key}_path'] = path
+    datas[f'{key}_ori_shape'] = img.shape
+    return datas
+
+
+@replace(PREPROCESS, 'LoadImageFromFile')
+class CheckedLoadImageFromFile(LoadImageFromFile):
+    """ppgan's ``LoadImageFromFile`` (same arguments) that names the file it
+    cannot read; configs name it ``LoadImageFromFile``.
+
+    With ppgan's default ``flag=-1`` the file is decoded as :class:`ReadImage`
+    does: the same pixels as ppgan's OpenCV read for 8-bit colour images,
+    and grayscale, RGBA or 16-bit files normalised as ReadImage does them
+    (ppgan fails on grayscale with ``to_rgb`` and returns uint16 for 16-bit
+    files). Other flags keep ppgan's OpenCV decoding of the checked file.
+    """
+
+    def __call__(self, datas):
+        _read_into(datas, self.key, to_rgb=self.to_rgb)
+        if self.flag != -1:
+            return super().__call__(datas)
+        if self.save_original_img:
+            datas[f'ori_{self.key}'] = datas[self.key].copy()
         return datas

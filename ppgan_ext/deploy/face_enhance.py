@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
-from tqdm import tqdm
 
 from ..config import ConfigError
 from ..datasets.degradations import bicubic_resize
 from ..faceutils import (FaceDetector, align_face, default_template,
                          paste_faces)
+from ..progress import progress
 from .predictor import SRPredictor
 
 __all__ = ['Background', 'FaceEnhancer', 'EnhanceResult']
@@ -88,12 +88,10 @@ class FaceEnhancer:
             256 px and more, else ``celeba``).
         feather: blending ramp width, fraction of the aligned crop's side.
         background: a :class:`Background` (default: the photo, unscaled).
-        progress: show a progress bar per face (None: only on a terminal).
     """
 
     def __init__(self, config, weights, detector=None, template=None,
-                 feather=0.1, background=None, progress=None,
-                 overrides=None):
+                 feather=0.1, background=None, overrides=None):
         self.predictor = SRPredictor(config, weights, overrides=overrides)
         if not self.predictor.in_size or self.predictor.scale != 1:
             raise ConfigError(
@@ -106,7 +104,6 @@ class FaceEnhancer:
         self.template = template or default_template(self.size)
         self.feather = feather
         self.background = background or Background(1)
-        self.progress = progress
 
     def restore(self, img, face):
         """``(aligned crop, restored crop, matrix)`` of one detected face."""
@@ -127,10 +124,7 @@ class FaceEnhancer:
         """uint8 HWC RGB photo -> :class:`EnhanceResult`."""
         faces = self.detector.detect(img)
         result = EnhanceResult(None, faces)
-        bar = tqdm(faces, desc='faces', unit='face', leave=False,
-                   disable=None if self.progress is None
-                   else not self.progress)
-        for face in bar:
+        for face in progress(faces, 'faces', unit='face', nested=True):
             crop, restored, matrix = self.restore(img, face)
             result.crops.append(crop)
             result.restored.append(restored)

@@ -40,6 +40,7 @@ from ..datasets.image_io import IMAGE_EXTENSIONS, ImageReadError, read_image
 from ..datasets.pairs_writer import write_image
 from ..errors import UserError
 from ..output_paths import ensure_writable_dir
+from ..progress import echo, progress, stages
 from ..tool_config import load_tool_config
 from ..value_range import describe, resolve_value_range, to_model_range, \
     to_uint8, value_range_of
@@ -142,7 +143,9 @@ class SRPredictor:
             return self._run_dynamic(chw)
         if self._predictor is None:
             try:
-                self._predictor = self._make_predictor()
+                with stages('Paddle Inference', 1, nested=True) as start:
+                    start('export (once per weights)')
+                    self._predictor = self._make_predictor()
             except Exception as e:  # e.g. a generator to_static cannot trace
                 if not self.fallback:
                     raise
@@ -282,7 +285,7 @@ def expand_inputs(inputs):
 
 
 def predict(config, weights, inputs, out_dir, tile=None, tile_overlap=None,
-            log=print, engine='auto', overrides=None):
+            log=echo, engine='auto', overrides=None):
     """Super-resolve files/folders/globs into ``out_dir`` (same file names);
     ``engine`` as for :class:`SRPredictor`; ``config`` None: the weights'
     run folder's ``config.yaml``.
@@ -294,7 +297,8 @@ def predict(config, weights, inputs, out_dir, tile=None, tile_overlap=None,
     predictor = SRPredictor(config, weights, tile, tile_overlap, engine,
                             overrides)
     written, skipped = [], []
-    for src in expand_inputs(inputs):
+    for src in progress(expand_inputs(inputs), 'super-resolving',
+                        unit='image'):
         dst = os.path.join(out_dir, os.path.basename(src))
         try:
             predictor.predict_file(src, dst)

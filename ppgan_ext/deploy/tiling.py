@@ -9,6 +9,8 @@ depends on the tile size, not on the image size.
 """
 import numpy as np
 
+from ..progress import progress
+
 __all__ = ['tiled_apply']
 
 
@@ -31,16 +33,16 @@ def tiled_apply(fn, image, scale, tile=None, overlap=16, post=None):
         raise ValueError(f'tile must be >= 1 and overlap >= 0, got tile='
                          f'{tile}, overlap={overlap}')
     out = None
-    for y in _starts(h, tile):
-        for x in _starts(w, tile):
-            y1, x1 = min(y + tile, h), min(x + tile, w)
-            py0, px0 = max(y - overlap, 0), max(x - overlap, 0)
-            py1, px1 = min(y1 + overlap, h), min(x1 + overlap, w)
-            piece = post(fn(np.ascontiguousarray(image[:, py0:py1, px0:px1])))
-            if out is None:
-                out = np.zeros((piece.shape[0], h * scale, w * scale),
-                               dtype=piece.dtype)
-            oy, ox = (y - py0) * scale, (x - px0) * scale
-            out[:, y * scale:y1 * scale, x * scale:x1 * scale] = \
-                piece[:, oy:oy + (y1 - y) * scale, ox:ox + (x1 - x) * scale]
+    corners = [(y, x) for y in _starts(h, tile) for x in _starts(w, tile)]
+    for y, x in progress(corners, 'tiles', unit='tile', nested=True):
+        y1, x1 = min(y + tile, h), min(x + tile, w)
+        py0, px0 = max(y - overlap, 0), max(x - overlap, 0)
+        py1, px1 = min(y1 + overlap, h), min(x1 + overlap, w)
+        piece = post(fn(np.ascontiguousarray(image[:, py0:py1, px0:px1])))
+        if out is None:
+            out = np.zeros((piece.shape[0], h * scale, w * scale),
+                           dtype=piece.dtype)
+        oy, ox = (y - py0) * scale, (x - px0) * scale
+        out[:, y * scale:y1 * scale, x * scale:x1 * scale] = \
+            piece[:, oy:oy + (y1 - y) * scale, ox:ox + (x1 - x) * scale]
     return out

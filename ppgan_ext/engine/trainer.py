@@ -40,6 +40,7 @@ stop cleanly), fixing or adding, each in the method that owns it:
   names are saved with every checkpoint (``run_state``). A run resumed
   from iteration k ends bit-identical to one that never stopped.
 """
+import contextlib
 import glob
 import math
 import os
@@ -50,14 +51,17 @@ import threading
 import time
 
 import paddle
+from ppgan.datasets.builder import build_dataloader
 from ppgan.engine.trainer import IterLoader, Trainer
 from ppgan.utils.profiler import add_profiler_step
 from ppgan.utils.timer import TimeAverager
 from ppgan.utils.visual import tensor2img
 
 from ..amp import Amp, AmpError, NonFiniteLossError
+from ..datasets.base import DatasetError
 from ..errors import UserError
 from ..models.base import ExtModelMixin
+from ..progress import logs_above_bars, progress
 from ..value_range import resolve_value_range
 from .checkpoint import check_state_fits, load_checkpoint, save_checkpoint
 from .resumable_loader import make_resumable
@@ -160,6 +164,13 @@ class ExtTrainer(Trainer):
                 '--amp off for it')
         self.model.amp = self.amp
         self.last_checkpoint = None
+        if cfg.is_train and self.iters_per_epoch == 0:
+            train = cfg.dataset.train
+            raise DatasetError(
+                f'dataset.train: {len(self.train_dataloader.dataset)} '
+                f"sample(s), fewer than batch_size={train.get('batch_size', 1)}"
+                ': no full batch to train on; add data or lower '
+                'dataset.train.batch_size')
         if cfg.is_train:
             # the seed of the augmentation stream; saved in checkpoints
             self.data_seed = (int(seed) if seed is not None else
@@ -291,7 +302,8 @@ class ExtTrainer(Trainer):
                                       step=step, dataformats='HWC')
 
     def test(self):
-        super().test()
+        with self._validation_progress():
+            super().test()
         step = self.current_iter if self.cfg.is_train else 0
         self.last_metrics = {
             name: float(metric.accumulate())
@@ -305,6 +317,24 @@ class ExtTrainer(Trainer):
         if self.cfg.is_train:
             self.model.setup_train_mode(is_train=True)
         return self.last_metrics
+
+    @contextlib.contextmanager
+    def _validation_progress(self):
+        """A progress bar over ppgan's test loop: its loader is swapped
+        for one that advances the bar as each batch is taken."""
+        if not hasattr(self, 'test_dataloader'):  # as ppgan's test() does
+            self.test_dataloader = build_dataloader(self.cfg.dataset.test,
+                                                    is_train=False)
+        loader = self.test_dataloader
+        total = min(len(loader), self.max_eval_steps or len(loader))
+        with progress(total=total, desc='validation', unit='batch') as bar, \
+                logs_above_bars('ppgan'):
+            self.test_dataloader = _AdvancingLoader(loader, bar)
+            try:
+                yield
+                bar.update(total - bar.n)
+            finally:
+                self.test_dataloader = loader
 
     # -- checkpoints ---------------------------------------------------
     def _checkpoint_path(self, step, name):
@@ -429,3 +459,17 @@ class ExtTrainer(Trainer):
             if n not in state:
                 self.logger.warning(f'{weight_path}: no weights for net {n}')
 
+
+class _AdvancingLoader:
+    """``loader``, advancing ``bar`` once a batch has been used."""
+
+    def __init__(self, loader, bar):
+        self.loader, self.bar = loader, bar
+
+    def __len__(self):
+        return len(self.loader)
+
+    def __iter__(self):
+        for batch in self.loader:
+            yield batch
+            self.bar.update()

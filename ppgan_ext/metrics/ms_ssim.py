@@ -23,6 +23,7 @@ from scipy.ndimage import correlate1d
 
 from ppgan.metrics.builder import METRICS
 
+from ..progress import progress
 from ..registry import register
 from .face_psnr_ssim import all_reduce_sums
 from .swd import to_nchw_numpy
@@ -172,6 +173,7 @@ class MSSSIMDiversity(paddle.metric.Metric):
 
     def reset(self):
         self._images = []
+        self._result = None  # accumulate() is asked more than once
 
     def _to_unit255(self, preds):
         is_list = isinstance(preds, (list, tuple))
@@ -189,9 +191,15 @@ class MSSSIMDiversity(paddle.metric.Metric):
                 f"all images must share one CxHxW, got {images.shape[1:]} "
                 f"after {self._images[0].shape[1:]}")
         self._images.append(images)
+        self._result = None
 
     def accumulate(self):
         """Mean MS-SSIM over the drawn pairs (nan with < 2 images per rank)."""
+        if self._result is None:
+            self._result = self._score_pairs()
+        return self._result
+
+    def _score_pairs(self):
         world = paddle.distributed.get_world_size()
         rank = paddle.distributed.get_rank() if world > 1 else 0
         total, count = 0.0, 0
@@ -202,7 +210,8 @@ class MSSSIMDiversity(paddle.metric.Metric):
             rng = np.random.default_rng([self.seed, rank])
             first = rng.integers(0, n, size=pairs)
             second = (first + rng.integers(1, n, size=pairs)) % n
-            for s in range(0, pairs, self.batch_pairs):
+            for s in progress(range(0, pairs, self.batch_pairs),
+                              'MS-SSIM pairs', unit='batch'):
                 a = images[first[s:s + self.batch_pairs]]
                 b = images[second[s:s + self.batch_pairs]]
                 scores = ms_ssim_batch(a, b, 255.0).mean(axis=1)

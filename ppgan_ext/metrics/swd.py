@@ -29,6 +29,7 @@ import paddle
 
 from ppgan.metrics.builder import METRICS
 
+from ..progress import progress
 from ..registry import register
 
 _BINOMIAL = np.array([1., 4., 6., 4., 1.], dtype=np.float32) / 16.0
@@ -283,7 +284,8 @@ class LaplacianSWD(paddle.metric.Metric):
             image_hw, fake, real = self._gathered()
             rng = np.random.default_rng(self.seed)
             result = OrderedDict()
-            for i, (f, r) in enumerate(zip(fake, real)):
+            for i, (f, r) in enumerate(progress(
+                    list(zip(fake, real)), 'SWD levels', unit='level')):
                 if f.shape[0] != r.shape[0]:
                     raise ValueError(
                         "LaplacianSWD needs as many fake as real images, got "

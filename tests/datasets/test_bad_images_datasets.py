@@ -23,6 +23,7 @@ from ppgan_ext.datasets.pairs_writer import write_image
 from ppgan_ext.metrics.sr_baseline import bicubic_baseline
 from tests.bad_images import (ALL_KINDS, BAD_KINDS, expected_rgb, good_rgb,
                               write_kind)
+from tests.paddlegan_style import with_paddlegan_names
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
 ESRGAN_DEMO = os.path.join(ROOT, 'configs', 'esrgan_psnr_x4_demo.yaml')
@@ -129,21 +130,27 @@ def sr_pair_folders(tmp_path, kind, scale=4):
     return str(lq), str(gt), path
 
 
-def esrgan_dataset(split, lq, gt):
+def esrgan_dataset(split, lq, gt, paddlegan_names=False):
     cfg = copy.deepcopy(dict(load_config(ESRGAN_DEMO)['dataset'][split]))
+    if paddlegan_names:
+        cfg = with_paddlegan_names(cfg)
     for key in ('num_workers', 'batch_size'):
         cfg.pop(key, None)
     cfg.update(lq_folder=lq, gt_folder=gt)
     return build_dataset(cfg)
 
 
+@pytest.mark.parametrize('paddlegan_names', [False, True],
+                         ids=['plugin_names', 'paddlegan_names'])
 @pytest.mark.parametrize('kind', ALL_KINDS)
-def test_sr_folder_dataset_with_the_esrgan_pipelines(tmp_path, kind, capsys):
-    """SRFolderDataset + ReadImage as configs/esrgan_*.yaml use them."""
+def test_sr_folder_dataset_with_the_esrgan_pipelines(tmp_path, kind, capsys,
+                                                     paddlegan_names):
+    """SRFolderDataset + ReadImage as configs/esrgan_*.yaml use them, and
+    SRDataset + LoadImageFromFile as PaddleGAN's own configs do."""
     lq, gt, path = sr_pair_folders(tmp_path, kind)
     for split in ('train', 'test'):
         def load():
-            return read_all(esrgan_dataset(split, lq, gt))
+            return read_all(esrgan_dataset(split, lq, gt, paddlegan_names))
         if kind in BAD_KINDS:
             assert_refused(load, path)
         elif kind == 'one_pixel' and split == 'train':

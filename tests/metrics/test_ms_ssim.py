@@ -175,9 +175,12 @@ def test_registered_and_all_reduced(monkeypatch):
     assert METRICS.get('MSSSIMDiversity') is MSSSIMDiversity
     metric = build_metric({'name': 'MSSSIMDiversity', 'num_pairs': 6})
     assert metric.name() == 'MSSSIMDiversity'
-    rng = np.random.default_rng(11)
-    metric.update(rng.uniform(-1, 1, (4, 3, 16, 16)).astype(np.float32))
+    images = np.random.default_rng(11).uniform(
+        -1, 1, (4, 3, 16, 16)).astype(np.float32)
+    metric.update(images)
     local = metric.accumulate()
+    metric = build_metric({'name': 'MSSSIMDiversity', 'num_pairs': 6})
+    metric.update(images)  # a fresh one: accumulate() keeps its result
     calls = []
 
     def fake_all_reduce(tensor, *args, **kwargs):

@@ -209,3 +209,18 @@ def test_ctrl_c_saves_and_says_how_to_continue(rdn, tmp_path):
     log_txt = open(os.path.join(run2, 'log.txt')).read()
     assert f'resumed from iteration {it}' in log_txt
     assert f'Iter: {it + 1}/{it + 1}' in log_txt
+
+
+def test_fewer_training_samples_than_a_batch(tmp_path):
+    import shutil
+    for split, sub in (('train', 'test'), ('train_X2', 'test_X2')):
+        os.makedirs(tmp_path / split)
+        shutil.copy(os.path.join(ROOT, 'data', 'demo_sr', sub,
+                                 'chelsea.png'), tmp_path / split)
+    code, log = run_tool('main', [
+        '-c', CONFIG, '-o', f'output_dir={tmp_path}/out',
+        f'dataset.train.gt_folder={tmp_path}/train',
+        f'dataset.train.lq_folder={tmp_path}/train_X2', *TINY[:4]])
+    assert code == 2, log
+    one_error_line(log, 'dataset.train: 1 sample(s), fewer than '
+                   'batch_size=4')

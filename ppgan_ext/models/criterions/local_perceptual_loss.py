@@ -1,12 +1,18 @@
-"""VGG perceptual loss whose weights come from a local file.
+"""VGG perceptual losses whose weights come from a local file, never a download.
 
 ppgan's ``PerceptualLoss`` downloads ImageNet VGG weights from a URL when it
-is built, which cannot work offline and fails deep inside a download helper.
-This subclass keeps its loss (layer weights, style term, input norm) and
-reads the VGG ``features`` weights from ``vgg_weights``: a Paddle
-``vgg19.pdparams`` (``paddle.vision.models.vgg19`` keys) or a torchvision
-``vgg19-*.pth`` state_dict, read directly (same ``features.N.*`` keys and
-OIHW layout). A missing path fails at construction, naming the config key.
+is built: offline that fails deep inside a download helper, on a network
+that drops packets it waits without a timeout, and ranks other than 0 poll
+for the file forever. Two losses here keep its computation (layer weights,
+style term, input norm) and read the VGG ``features`` weights from
+``vgg_weights``: a Paddle ``vgg19.pdparams`` (``paddle.vision.models.vgg19``
+keys) or a torchvision ``vgg19-*.pth`` state_dict, read directly (same
+``features.N.*`` keys and OIHW layout):
+
+* :class:`LocalPerceptualLoss`, the plugin's name (``vgg_weights`` required);
+* :class:`OfflinePerceptualLoss`, which takes ppgan's ``PerceptualLoss``
+  name and arguments, so PaddleGAN's configs run unchanged when the weights
+  are local and fail in one line naming ``vgg_weights`` when they are not.
 """
 import os
 
@@ -16,9 +22,15 @@ from ppgan.models.criterions.builder import CRITERIONS
 from ppgan.models.criterions.perceptual_loss import PerceptualLoss
 
 from ...errors import UserError
-from ...registry import register
+from ...registry import register, replace
 
-__all__ = ['LocalPerceptualLoss', 'VGGWeightsError', 'load_vgg_features']
+__all__ = ['LocalPerceptualLoss', 'OfflinePerceptualLoss', 'VGGWeightsError',
+           'load_vgg_features']
+
+# ppgan's default ``pretrained`` for PerceptualLoss
+PPGAN_VGG19_URL = 'https://paddlegan.bj.bcebos.com/models/vgg19.pdparams'
+_NOT_SET = ('perceptual loss: vgg_weights is not set; give a local '
+            'vgg19.pdparams or torchvision vgg19 .pth (nothing is downloaded)')
 
 
 class VGGWeightsError(UserError, ValueError):
@@ -36,9 +48,7 @@ def _read_state(path):
 def load_vgg_features(layers, path):
     """Load ``features.<i>.*`` of ``path`` into the Sequential ``layers``."""
     if not path:
-        raise VGGWeightsError(
-            'perceptual loss: vgg_weights is not set; give a local '
-            'vgg19.pdparams or torchvision vgg19 .pth (nothing is downloaded)')
+        raise VGGWeightsError(_NOT_SET)
     if not os.path.isfile(path):
         raise VGGWeightsError(f'perceptual loss: vgg_weights {path}: no such '
                               'file')
@@ -59,8 +69,64 @@ def load_vgg_features(layers, path):
     layers.set_state_dict(loaded)
 
 
+def _ppgan_download_cache(url):
+    """Where ppgan's downloader keeps ``url`` (``~/.cache/ppgan/<name>``)."""
+    from ppgan.utils import download
+    return os.path.join(download.PPGAN_HOME, os.path.basename(url))
+
+
+def _pretrained_file(pretrained):
+    """ppgan's ``pretrained`` as a local file (None: an untrained VGG)."""
+    if not pretrained or not pretrained.startswith(('http://', 'https://')):
+        return pretrained or None
+    cached = _ppgan_download_cache(pretrained)
+    if os.path.isfile(cached):
+        return cached
+    raise VGGWeightsError(
+        f'PerceptualLoss: its VGG weights would be downloaded from '
+        f'{pretrained}, and nothing is downloaded here; set vgg_weights: '
+        '<local vgg19.pdparams or torchvision vgg19-*.pth> in its config '
+        'block (e.g. model.perceptual_criterion.vgg_weights, the key '
+        f'LocalPerceptualLoss takes), or put that file at {cached}')
+
+
+@replace(CRITERIONS, 'PerceptualLoss')
+class OfflinePerceptualLoss(PerceptualLoss):
+    """ppgan's ``PerceptualLoss`` (same arguments and defaults, plus
+    ``vgg_weights``) that never downloads; configs name it ``PerceptualLoss``.
+
+    The VGG weights come from ``vgg_weights``, else from ``pretrained`` if it
+    is a local file or a URL ppgan has already downloaded (its cache,
+    ``~/.cache/ppgan``); otherwise the loss is refused when it is built.
+    """
+
+    def __init__(self, layer_weights, vgg_type='vgg19', use_input_norm=True,
+                 perceptual_weight=1.0, style_weight=1.0, norm_img=True,
+                 pretrained=PPGAN_VGG19_URL, criterion='l1',
+                 vgg_weights=None):
+        uses_vgg = perceptual_weight > 0 or style_weight > 0
+        path = vgg_weights or (_pretrained_file(pretrained) if uses_vgg
+                               else None)
+        super().__init__(layer_weights, vgg_type=vgg_type,
+                         use_input_norm=use_input_norm,
+                         perceptual_weight=perceptual_weight,
+                         style_weight=style_weight, norm_img=norm_img,
+                         pretrained=None, criterion=criterion)
+        if uses_vgg and path:
+            load_vgg_features(self.vgg.vgg_layers, path)
+
+    def _gram_mat(self, x):
+        """Gram matrix of ``(n, c, h, w)`` features, over ``c * h * w``.
+
+        ppgan's transposes with ``transpose([1, 2])``, which Paddle 3 does
+        not read as swapping the last two axes: its style term fails."""
+        n, c, h, w = x.shape
+        features = x.reshape([n, c, h * w])
+        return features.bmm(features.transpose([0, 2, 1])) / (c * h * w)
+
+
 @register(CRITERIONS)
-class LocalPerceptualLoss(PerceptualLoss):
+class LocalPerceptualLoss(OfflinePerceptualLoss):
     """ppgan's PerceptualLoss with VGG weights from ``vgg_weights`` (a path).
 
     ``vgg_weights: null`` is allowed only with ``random_vgg: true`` (tests,
@@ -71,10 +137,11 @@ class LocalPerceptualLoss(PerceptualLoss):
                  use_input_norm=True, perceptual_weight=1.0,
                  style_weight=0.0, norm_img=True, criterion='l1',
                  random_vgg=False):
+        if vgg_weights is None and not random_vgg:
+            raise VGGWeightsError(_NOT_SET)
         super().__init__(layer_weights, vgg_type=vgg_type,
                          use_input_norm=use_input_norm,
                          perceptual_weight=perceptual_weight,
                          style_weight=style_weight, norm_img=norm_img,
-                         pretrained=None, criterion=criterion)
-        if not (random_vgg and vgg_weights is None):
-            load_vgg_features(self.vgg.vgg_layers, vgg_weights)
+                         pretrained=None, criterion=criterion,
+                         vgg_weights=vgg_weights)
