@@ -67,7 +67,8 @@ def _child(args):
             fake = g(paddle.randn([n, 512]))
         loss = -d(real)[:, 0].sum() + d(fake)[:, 0].sum()
         if gp:
-            loss = loss + gradient_penalty(d, real, fake, 10.0)
+            loss = loss + gradient_penalty(d, real, fake, 10.0,
+                                           paddle.rand([n, 1, 1, 1]))
         loss.backward()
         opt_d.step()
         float(loss)

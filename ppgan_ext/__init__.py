@@ -2,8 +2,9 @@
 
 ``import ppgan_ext`` applies the Paddle-3 compat shims, imports ppgan, then
 imports the plugin's generators, discriminators, criterions, models, datasets,
-transforms and metrics, each of which registers itself into ppgan's own
-registries (a name ppgan already has is refused, never shadowed).
+transforms, metrics and learning-rate schedules, each of which registers
+itself into ppgan's own registries (a name ppgan already has is refused,
+never shadowed).
 """
 from . import compat
 
@@ -13,7 +14,7 @@ import ppgan.models  # noqa: E402,F401  (fills ppgan's registries first)
 import ppgan.datasets  # noqa: E402,F401
 import ppgan.metrics  # noqa: E402,F401
 
-from . import models, datasets, metrics  # noqa: E402,F401
+from . import models, datasets, metrics, lr_schedulers  # noqa: E402,F401
 
 __version__ = '0.1.0'
 

@@ -1,8 +1,10 @@
 """Exponential moving average of a network's weights (the "EMA"/"AvG" copy).
 
-``ema = decay * ema + (1 - decay) * live`` for every parameter after each
-optimiser step; buffers (BatchNorm statistics, spectral-norm vectors) are
-copied as they are. The EMA network is kept in ``model.nets`` so the Trainer
+``ema = decay * ema + (1 - decay) * live`` for every parameter; buffers
+(spectral-norm vectors) are copied as they are, or averaged the same way
+(SPARNetHD's reference averages the whole state_dict). When it runs is the
+model's choice: PGAN after the generator's step, SPARNetHD before it, as
+their references. The EMA network is kept in ``model.nets`` so the Trainer
 saves it with the weights, and it is what evaluation, inference and export
 use.
 """
@@ -26,15 +28,22 @@ def make_ema(net):
 
 
 @paddle.no_grad()
-def update_ema(ema, net, decay):
-    """Move ``ema`` towards ``net``: ``ema = decay*ema + (1-decay)*net``."""
+def update_ema(ema, net, decay, average_buffers=False):
+    """Move ``ema`` towards ``net``: ``ema = decay*ema + (1-decay)*net`` for
+    every parameter, and for every floating-point buffer too if
+    ``average_buffers`` (else buffers are copied)."""
     live = dict(unwrap(net).named_parameters())
     for name, p in unwrap(ema).named_parameters():
         p.set_value(p * decay + live[name].detach() * (1.0 - decay))
     live_buffers = dict(unwrap(net).named_buffers())
     for name, b in unwrap(ema).named_buffers():
-        if name in live_buffers:
-            b.set_value(live_buffers[name])
+        if name not in live_buffers:
+            continue
+        src = live_buffers[name]
+        if average_buffers and src.is_floating_point():
+            b.set_value(b * decay + src * (1.0 - decay))
+        else:
+            b.set_value(src)
 
 
 @paddle.no_grad()

@@ -48,6 +48,7 @@ from ..registry import register
 from ..value_range import batch_to_uint8, to_model_range
 from .base import ExtModelMixin, unwrap
 from .ema import copy_weights, make_ema, update_ema
+from .random_source import PaddleRandom
 
 __all__ = ['PGANModel', 'PGANSchedule', 'wgan_gp_losses', 'gradient_penalty',
            'downsample_real', 'fade_real', 'make_grid',
@@ -143,11 +144,10 @@ class PGANSchedule:
 
 
 # -- loss pieces ---------------------------------------------------------
-def gradient_penalty(discriminator, real, fake, weight, eps=None):
+def gradient_penalty(discriminator, real, fake, weight, eps):
     """WGAN-GP penalty ``weight * sum_i (||grad_x D(x_i)||_2 - 1)^2`` on
-    ``x = eps*real + (1-eps)*fake`` (one ``eps ~ U(0,1)`` per sample)."""
-    if eps is None:
-        eps = paddle.rand([real.shape[0], 1, 1, 1], dtype=real.dtype)
+    ``x = eps*real + (1-eps)*fake``; ``eps`` (N, 1, 1, 1) holds one
+    ``U(0, 1)`` factor per sample."""
     mixed = eps * real.detach() + (1.0 - eps) * fake.detach()
     mixed.stop_gradient = False
     score = discriminator(mixed)[:, 0].sum()
@@ -284,6 +284,9 @@ class PGANModel(ExtModelMixin, BaseModel):
                               f'{load_alpha!r}')
         self.load_alpha = float(load_alpha)
         self.max_eval_steps = max_eval_steps
+        # latents and penalty factors of training come from here (a test
+        # can replay recorded draws in their place)
+        self.random = PaddleRandom()
 
         with unique_name.guard('pgan_g_'):
             g = build_generator(self._start_cfg(generator, 'generator'))
@@ -517,7 +520,7 @@ class PGANModel(ExtModelMixin, BaseModel):
         return fade_real(real, self.alpha)
 
     def _latents(self, n):
-        return paddle.randn([n, self.generator.latent_dim])
+        return self.random.normal([n, self.generator.latent_dim])
 
     def forward(self):
         """EMA samples for the current batch size (visuals)."""
@@ -560,8 +563,9 @@ class PGANModel(ExtModelMixin, BaseModel):
             loss_real, loss_fake, loss_drift = wgan_gp_losses(
                 d_real.astype('float32'), d_fake.astype('float32'),
                 self.epsilon_d)
+            eps = self.random.uniform([n, 1, 1, 1], real.dtype)
             loss_gp = gradient_penalty(d, real, fake.astype(real.dtype),
-                                       self.lambda_gp).astype('float32')
+                                       self.lambda_gp, eps).astype('float32')
         loss_d = loss_real + loss_fake + loss_gp + loss_drift
         self.check_finite(D_real=loss_real, D_fake=loss_fake, D_gp=loss_gp,
                           D_drift=loss_drift)

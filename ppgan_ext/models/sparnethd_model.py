@@ -1,20 +1,28 @@
 """SPARNetHD training model: face enhancement GAN with an EMA generator.
 
-One iteration (as the reference's ``SPARNetHDModel``):
+One iteration, in the order of the reference's ``SPARNetHDModel``
+(checked step for step by ``tests/models/test_sparnethd_train_parity.py``):
 
-1. generator step: ``pixel L1 (x100) + VGG19 perceptual (x1) + hinge GAN
-   (x1, averaged over the discriminator scales) + feature matching (x10)``;
-2. the EMA generator moves towards the generator (decay 0.999);
-3. discriminator step on the real image and the (detached) output of step 1:
-   ``mean over scales of 0.5 * (hinge(real) + hinge(fake))``.
+1. ``fake = G(lq)``; D runs three times, on ``gt`` (scores and features), on
+   the detached ``fake`` and on ``fake`` (with gradients to G): three
+   spectral-norm power iterations per D conv, as the reference;
+2. generator loss ``pixel L1 (x100) + VGG19 perceptual (x1) + hinge GAN
+   (x1, averaged over the discriminator scales) + feature matching (x10)``
+   and discriminator loss ``mean over scales of 0.5 * (hinge(real) +
+   hinge(fake))`` from those D outputs;
+3. the EMA generator moves towards the generator *before* the generator's
+   step (decay 0.999), over its whole state: parameters and spectral-norm
+   ``u``/``v``; then one power iteration on the EMA net (what the
+   reference's train-mode EMA forward does to its state);
+4. Adam steps on G, then on D.
 
 Evaluation, the saved inference weights and export use ``generator_ema``.
 
 ``accumulate_steps: k`` splits each loaded batch into k equal micro-batches
-whose gradients are summed before each optimiser step: the same update as the
+whose gradients are summed before the optimiser steps: the same update as the
 full batch (every loss is a mean and instance norm is per sample; only the
-spectral-norm power iteration runs once per micro-batch) with about 1/k of
-the activation memory.
+spectral-norm power iterations run once per micro-batch: k on G, 3k on D)
+with about 1/k of the activation memory.
 
 The VGG19 of the perceptual loss is loaded when training is set up
 (``setup_optimizers``), so ``--evaluate-only`` needs no VGG weights.
@@ -196,8 +204,10 @@ class SPARNetHDModel(ExtModelMixin, BaseModel):
         return self.output
 
     # -- losses --------------------------------------------------------------
-    def _generator_terms(self, fake, gt):
-        d = self.nets['discriminator']
+    def _generator_terms(self, fake, gt, fake_out, real_out):
+        """G's loss terms; ``fake_out``/``real_out``: D's ``(score,
+        features)`` per scale on ``fake`` (with gradients to G) and on
+        ``gt`` (its features are the feature-matching targets)."""
         terms = collections.OrderedDict()
         if self.pixel_criterion is not None:
             terms['loss_pixel'] = self.pixel_criterion(fake, gt)
@@ -207,13 +217,10 @@ class SPARNetHDModel(ExtModelMixin, BaseModel):
                 terms['loss_perceptual'] = percep
             if style is not None:
                 terms['loss_style'] = style
-        fake_out = d(fake)
         terms['loss_gan'] = sum(
             self.gan_criterion(score, True, is_disc=False)
             for score, _ in fake_out) / len(fake_out)
         if self.fm_criterion is not None:
-            with paddle.no_grad():
-                real_out = d(gt)
             terms['loss_feature_matching'] = self.fm_criterion(
                 [f for _, f in fake_out], [f for _, f in real_out])
         return terms
@@ -238,47 +245,63 @@ class SPARNetHDModel(ExtModelMixin, BaseModel):
             return [(self.lq, self.gt)]
         return list(zip(paddle.split(self.lq, k), paddle.split(self.gt, k)))
 
+    def _train_micro_batch(self, lq, gt, k):
+        """The reference's forward on one micro-batch (G once, D three
+        times), with both losses' gradients (divided by ``k``) accumulated;
+        returns ``(fake, G's terms, D's loss)``."""
+        g, d = self.nets['generator'], self.nets['discriminator']
+        with self.amp.autocast():
+            fake = g(lq)
+            real_out = d(gt)
+            loss_d = self._discriminator_loss(real_out, d(fake.detach()))
+        # D's weights do not change before its step, so its gradient can be
+        # taken now (the reference takes it after G's step): same update,
+        # and D's two graphs are freed before G's backward
+        self.amp.backward(loss_d / k, 'D')
+        # D's parameters get no gradient from G's loss (the reference
+        # zeroes D's gradients before its own step)
+        self.set_requires_grad(d, False)
+        try:
+            with self.amp.autocast():
+                fake_out = d(fake)
+                terms = self._generator_terms(fake, gt, fake_out, real_out)
+                loss_g = sum(terms.values())
+            self.amp.backward(loss_g / k, 'G')
+        finally:
+            self.set_requires_grad(d, True)
+        return fake.detach(), terms, loss_d
+
     # -- one iteration -------------------------------------------------------
     def train_iter(self, optims=None):
+        """One iteration in the reference's order (see the module doc)."""
         optims = optims or self.optimizers
-        g, d = self.nets['generator'], self.nets['discriminator']
+        g = self.nets['generator']
         batches = self._micro_batches()
         k = len(batches)
         logged = collections.OrderedDict()
-
-        # generator step (D frozen: its parameters get no gradients)
-        optims['optimG'].clear_grad()
-        fakes = []
-        self.set_requires_grad(d, False)
-        try:
-            for lq, gt in batches:
-                with self.amp.autocast():
-                    fake = g(lq)
-                    terms = self._generator_terms(fake, gt)
-                    loss_g = sum(terms.values())
-                self.amp.backward(loss_g / k, 'G')
-                for name, value in terms.items():
-                    logged[name] = logged.get(name, 0.) + float(value) / k
-                fakes.append(fake.detach())
-        finally:
-            self.set_requires_grad(d, True)
-        self.check_finite(**logged)
-        self.amp.apply(optims['optimG'], 'G')
-        update_ema(self.nets['generator_ema'], g, self.ema_decay)
-        refresh_spectral_norm(self.nets['generator_ema'])
-
-        # discriminator step on the same (detached) outputs
-        optims['optimD'].clear_grad()
         loss_d_total = 0.
-        for (_, gt), fake in zip(batches, fakes):
-            with self.amp.autocast():
-                loss_d = self._discriminator_loss(d(gt), d(fake))
-            self.amp.backward(loss_d / k, 'D')
+        fakes = []
+        optims['optimG'].clear_grad()
+        optims['optimD'].clear_grad()
+        for lq, gt in batches:
+            fake, terms, loss_d = self._train_micro_batch(lq, gt, k)
+            for name, value in terms.items():
+                logged[name] = logged.get(name, 0.) + float(value) / k
             loss_d_total += float(loss_d) / k
-        self.check_finite(loss_D=loss_d_total)
+            fakes.append(fake)
+        logged['loss_D'] = loss_d_total
+        self.check_finite(**logged)
+
+        # EMA before the optimiser steps, over G's whole state (parameters
+        # and spectral-norm vectors), then the power iteration of the
+        # reference's EMA forward (its output is unused; its only effect on
+        # the state is this)
+        update_ema(self.nets['generator_ema'], g, self.ema_decay,
+                   average_buffers=True)
+        refresh_spectral_norm(self.nets['generator_ema'])
+        self.amp.apply(optims['optimG'], 'G')
         self.amp.apply(optims['optimD'], 'D')
 
-        logged['loss_D'] = loss_d_total
         self.losses.clear()
         self.losses.update(logged)
         self.output = paddle.concat(fakes) if k > 1 else fakes[0]

@@ -84,9 +84,9 @@ def test_loss_terms_follow_the_reference_formulas():
     data = batch()
     gt = paddle.to_tensor(data['gt'])
     fake = paddle.to_tensor(data['lq'])
-    terms = model._generator_terms(fake, gt)
-    assert list(terms) == ['loss_pixel', 'loss_gan', 'loss_feature_matching']
     fake_out, real_out = d(fake), d(gt)
+    terms = model._generator_terms(fake, gt, fake_out, real_out)
+    assert list(terms) == ['loss_pixel', 'loss_gan', 'loss_feature_matching']
     np.testing.assert_allclose(
         float(terms['loss_pixel']), 100 * np.abs(data['lq'] - data['gt']).mean(),
         rtol=1e-5)
@@ -106,7 +106,7 @@ def test_loss_terms_follow_the_reference_formulas():
 
 def test_train_iter_updates_g_d_and_ema_and_losses_decrease():
     paddle.seed(1)
-    model = make_model()
+    model = make_model(ema_decay=0.5)
     opts = set_up(model)
     model.setup_input(batch())
     g0 = params(model.nets['generator'])
@@ -124,9 +124,22 @@ def test_train_iter_updates_g_d_and_ema_and_losses_decrease():
     assert not np.allclose(g0[key], g1[key])
     dkey = 'scales.0.units.1.conv.weight_orig'
     assert not np.allclose(d0[dkey], d1[dkey])
-    # EMA parameters: 0.999 * old + 0.001 * new generator
-    np.testing.assert_allclose(e1[key], 0.999 * e0[key] + 0.001 * g1[key],
-                               rtol=1e-5, atol=1e-7)
+    # EMA of the generator *before* its step (as the reference)
+    np.testing.assert_allclose(e1[key], 0.5 * e0[key] + 0.5 * g0[key],
+                               rtol=1e-6, atol=1e-7)
+    assert np.abs(e1[key] - (0.5 * e0[key] + 0.5 * g1[key])).max() > 1e-5
+    # ... over the spectral-norm vectors too, then one power iteration:
+    # u = normalize(W v), v = normalize(W^T u_avg) (G's u, v as its forward
+    # left them)
+    stem = key[:-len('weight_orig')]
+    u_avg = 0.5 * e0[stem + 'weight_u'] + 0.5 * g1[stem + 'weight_u']
+    w = e1[key].reshape(e1[key].shape[0], -1)
+    v = w.T @ u_avg
+    v /= np.linalg.norm(v)
+    u = w @ v
+    u /= np.linalg.norm(u)
+    np.testing.assert_allclose(e1[stem + 'weight_v'], v, atol=1e-5)
+    np.testing.assert_allclose(e1[stem + 'weight_u'], u, atol=1e-5)
     for _ in range(4):
         model.train_iter(opts)
     assert model.losses['loss_pixel'] < first['loss_pixel']

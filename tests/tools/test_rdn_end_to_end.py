@@ -178,3 +178,47 @@ def test_loss_decreases_on_a_fixed_batch(data, tmp_path):
     print(f"L1 at steps 1, 10, 20, 30: {losses[0]:.4f} {losses[9]:.4f} "
           f"{losses[19]:.4f} {losses[29]:.4f}")
     assert np.mean(losses[-5:]) < 0.5 * losses[0], losses
+
+
+SEED_CONFIG = os.path.join(ROOT, 'configs', 'rdn_seed_x2.yaml')
+
+
+def test_seed_protocol_config_trains_by_epochs_and_evaluates(data, tmp_path):
+    """configs/rdn_seed_x2.yaml (grey images, epoch milestones) from the
+    command line: 2 epochs of 2 iterations with the lr halving after epoch
+    1, then --evaluate-only --load of the final weights gives the same
+    metric."""
+    import shutil
+    small = tmp_path / 'data'
+    names = sorted(os.listdir(os.path.join(data, 'train')))
+    for split, picked in (('train', names[:4]), ('test', names[4:5])):
+        for suffix in ('', '_X2'):
+            os.makedirs(small / (split + suffix))
+            for name in picked:
+                shutil.copy(os.path.join(data, 'train' + suffix, name),
+                            small / (split + suffix) / name)
+    opts = [f'{k}={v}' for k, v in {
+        'model.generator.num_features': 8, 'model.generator.growth_rate': 8,
+        'model.generator.num_layers': 2, 'dataset.train.batch_size': 2,
+        'dataset.train.num_workers': 0,
+        'dataset.train.gt_folder': small / 'train',
+        'dataset.train.lq_folder': small / 'train_X2',
+        'dataset.train.preprocess.2.pipeline.0.gt_patch_size': 24,
+        'dataset.test.gt_folder': small / 'test',
+        'dataset.test.lq_folder': small / 'test_X2',
+        'lr_scheduler.milestones': [1], 'epochs': 2,
+        'log_config.interval': 1, 'validate.interval': 4,
+        'enable_visualdl': False}.items()]
+    out = tmp_path / 'run'
+    trainer, log = run_cli(['-c', SEED_CONFIG, '--seed', '0', '-o',
+                            f'output_dir={out}'] + opts)
+    lrs = [float(m.split(' lr: ')[1].split()[0]) for m in log
+           if m.startswith('Epoch:') and ' lr: ' in m]
+    # iterations 1-2 are epoch 1 at 1e-3, 3-4 epoch 2 at 5e-4
+    assert lrs == pytest.approx([1e-3, 1e-3, 5e-4, 5e-4]), log
+    assert set(trainer.last_metrics) == {'psnr'}
+    weights = os.path.join(run_folder(str(out)), 'epoch_2_weight.pdparams')
+    again, _ = run_cli(['-c', SEED_CONFIG, '--evaluate-only', '--load',
+                        weights, '-o', f'output_dir={tmp_path / "eval"}'] +
+                       opts)
+    assert again.last_metrics == trainer.last_metrics

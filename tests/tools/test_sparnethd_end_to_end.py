@@ -1,7 +1,8 @@
 """SPARNetHD through the command line: a couple of training iterations with
 configs/sparnethd_demo.yaml, ``--evaluate-only --load`` of the saved EMA
-weights, and released-checkpoint conversion (tiny parity cases) into the
-EMA net that evaluation uses."""
+weights, released-checkpoint conversion (tiny parity cases) into the
+EMA net that evaluation uses, and a reference discriminator's conversion
+(``--net discriminator``, the training-parity case's D)."""
 import glob
 import os
 
@@ -17,9 +18,12 @@ import ppgan_ext.datasets.ffhq_degradation_dataset  # noqa: F401
 import ppgan_ext.models.criterions.gan_losses  # noqa: F401
 import ppgan_ext.models.discriminators.multiscale  # noqa: F401
 import ppgan_ext.models.sparnethd_model  # noqa: F401
+from ppgan.models.discriminators.builder import build_discriminator
+from ppgan_ext.config import load_config
 from ppgan_ext.engine.checkpoint import load_checkpoint
 from ppgan_ext.engine.cli import main
 from ppgan_ext.models.generators.sparnet import SPARNet
+from tests.train_parity import Case
 from tools import convert_weights
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
@@ -144,3 +148,45 @@ def test_attn2d_config_trains_with_a_small_local_vgg_file(tmp_path, faces):
     losses = trainer.model.get_current_losses()
     assert np.isfinite(float(losses['loss_perceptual']))
     assert glob.glob(str(tmp_path / 'out' / '*' / 'iter_2_weight.pdparams'))
+
+
+def test_reference_discriminator_converts_and_matches(tmp_path):
+    """The demo config's D is the 64x64 case's; its converted init
+    weights reproduce the reference D in eval mode (stored u, v) and in
+    train mode (one power iteration first)."""
+    case = Case('train_sparnethd_64_ema05')
+    dst = tmp_path / 'd.pdparams'
+    convert_weights.main(['-c', DEMO, '--src', case.path('.D.init.pth'),
+                     '--dst', str(dst), '--net', 'discriminator'])
+    state = load_checkpoint(str(dst))
+    assert sorted(state) == ['discriminator']
+    cfg = load_config(DEMO)
+    ref = np.load(case.path('.D.forward.npz'))
+    gt = paddle.to_tensor(case.batch['gt'])
+    for mode in ('eval', 'train'):
+        d = build_discriminator(dict(cfg.model.discriminator))
+        d.set_state_dict({k: paddle.to_tensor(v)
+                          for k, v in state['discriminator'].items()})
+        getattr(d, mode)()
+        with paddle.no_grad():
+            out = d(gt)
+        for i, (score, feats) in enumerate(out):
+            for what, got in [('score', score)] + [
+                    (f'feat{j}', f) for j, f in enumerate(feats)]:
+                want = ref[f'{mode}.scale{i}.{what}']
+                err = np.abs(got.numpy() - want).max()
+                assert err <= 1e-4 * max(1.0, np.abs(want).max()), (
+                    mode, i, what, err)
+
+
+def test_discriminator_weights_into_the_generator_fail_clearly(tmp_path,
+                                                               capsys):
+    case = Case('train_sparnethd_64_ema05')
+    dst = tmp_path / 'g.pdparams'
+    with pytest.raises(SystemExit) as exit_info:
+        convert_weights.main(['-c', DEMO, '--src', case.path('.D.init.pth'),
+                         '--dst', str(dst)])  # --net generator by default
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith('error: ') and 'D_pool.0.model.0' in err
+    assert len(err.strip().splitlines()) <= 4 and not dst.exists()

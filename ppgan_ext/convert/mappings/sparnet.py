@@ -1,4 +1,5 @@
-"""Key mapping: chaofengc/Face-SPARNet ``SPARNet`` state_dict -> our SPARNet.
+"""Key mappings: chaofengc/Face-SPARNet ``SPARNet`` -> our SPARNet, and its
+SPARNetHD ``MultiScaleDiscriminator`` -> our ``SPARNetHDDiscriminator``.
 
 Reference layout (``models/sparnet.py`` / ``models/blocks.py``) -> ours:
 
@@ -14,6 +15,10 @@ Reference layout (``models/sparnet.py`` / ``models/blocks.py``) -> ours:
   ``out_block.0`` -> ``out_conv``
 * instance-norm ``weight`` -> ``scale``, PReLU ``weight`` -> ``_weight``
   (Paddle's names)
+
+Discriminator (``models/networks.py``): ``D_pool.{i}.model.{j}`` ->
+``scales.{i}.units.{j}``, ``D_pool.{i}.score_out.conv2d`` ->
+``scales.{i}.score``, conv units as above.
 
 Spectral-norm tensors (``weight_orig``, ``weight_u``, ``weight_v``) keep their
 names; BatchNorm buffers are renamed by the shared layout rules.
@@ -67,6 +72,15 @@ def _rename_hourglass(key, layers):
     return f'{prefix}.{_BRANCH[branch]}.{levels.index(int(level))}.{rest}'
 
 
+def _rename_weight(key, layers):
+    owner, _, leaf = key.rpartition('.')
+    if leaf == 'weight':
+        for kind, name in _PADDLE_WEIGHT_NAMES:
+            if isinstance(layers.get(owner), kind):
+                return f'{owner}.{name}'
+    return key
+
+
 @register_mapping('SPARNet')
 def map_sparnet(src_state, net):
     """Rename Face-SPARNet ``SPARNet`` keys to ours."""
@@ -75,10 +89,21 @@ def map_sparnet(src_state, net):
     for key, value in src_state.items():
         new = _rename_parts(_rename_top(key))
         new = _rename_hourglass(new, layers)
-        owner, _, leaf = new.rpartition('.')
-        if leaf == 'weight':
-            for kind, name in _PADDLE_WEIGHT_NAMES:
-                if isinstance(layers.get(owner), kind):
-                    new = f'{owner}.{name}'
-        out[new] = value
+        out[_rename_weight(new, layers)] = value
+    return out
+
+
+_D_UNIT = re.compile(r'^D_pool\.(\d+)\.model\.(\d+)\.')
+_D_SCORE = re.compile(r'^D_pool\.(\d+)\.score_out\.conv2d\.')
+
+
+@register_mapping('SPARNetHDDiscriminator')
+def map_sparnethd_discriminator(src_state, net):
+    """Rename Face-SPARNet ``MultiScaleDiscriminator`` keys to ours."""
+    layers = dict(net.named_sublayers())
+    out = collections.OrderedDict()
+    for key, value in src_state.items():
+        new = _D_SCORE.sub(r'scales.\1.score.', key)
+        new = _rename_parts(_D_UNIT.sub(r'scales.\1.units.\2.', new))
+        out[_rename_weight(new, layers)] = value
     return out

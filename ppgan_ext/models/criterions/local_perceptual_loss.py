@@ -13,14 +13,28 @@ keys) or a torchvision ``vgg19-*.pth`` state_dict, read directly (same
 * :class:`OfflinePerceptualLoss`, which takes ppgan's ``PerceptualLoss``
   name and arguments, so PaddleGAN's configs run unchanged when the weights
   are local and fail in one line naming ``vgg_weights`` when they are not.
+
+``LocalPerceptualLoss``'s ``resize_below`` adds the one preprocessing step of
+SPARNetHD's reference perceptual loss that ppgan's lacks: images narrower
+than that size (224, VGG's training size) are resized to it (bilinear)
+before the VGG.
+
+ppgan's ``PerceptualVGG`` keeps the output of the layer at each index in
+``layer_weights``. Its ReLUs are not in place, so a conv's index gives the
+activation before its ReLU and the next index the one after; torchvision's
+in-place ReLUs make a reference that cuts ``features`` into slices see the
+rectified value at the conv's index (SPARNetHD's relu1_2 ... relu4_4 are
+Paddle indices 3, 8, 17, 26; its conv5_4, the last slice's end, is 34).
 """
 import os
 
 import numpy as np
 import paddle
+import paddle.nn.functional as F
 from ppgan.models.criterions.builder import CRITERIONS
 from ppgan.models.criterions.perceptual_loss import PerceptualLoss
 
+from ...config import ConfigError
 from ...errors import UserError
 from ...registry import register, replace
 
@@ -65,7 +79,8 @@ def load_vgg_features(layers, path):
             raise VGGWeightsError(
                 f'{path}: features.{key} has shape {tuple(src.shape)}, '
                 f'the VGG layer needs {tuple(target.shape)}')
-        loaded[key] = paddle.to_tensor(src.astype('float32'))
+        loaded[key] = paddle.to_tensor(src.astype(str(target.dtype).replace(
+            'paddle.', '')))
     layers.set_state_dict(loaded)
 
 
@@ -131,17 +146,33 @@ class LocalPerceptualLoss(OfflinePerceptualLoss):
 
     ``vgg_weights: null`` is allowed only with ``random_vgg: true`` (tests,
     smoke runs): the loss is then computed with an untrained VGG.
+    ``resize_below: S``: inputs narrower than S are resized to S x S
+    (bilinear, align_corners=False) first; ``null``: never.
     """
 
     def __init__(self, layer_weights, vgg_weights=None, vgg_type='vgg19',
                  use_input_norm=True, perceptual_weight=1.0,
                  style_weight=0.0, norm_img=True, criterion='l1',
-                 random_vgg=False):
+                 random_vgg=False, resize_below=None):
         if vgg_weights is None and not random_vgg:
             raise VGGWeightsError(_NOT_SET)
+        if resize_below is not None and (
+                not isinstance(resize_below, int) or resize_below < 1):
+            raise ConfigError('perceptual_criterion.resize_below must be a '
+                              f'positive int or null, got {resize_below!r}')
         super().__init__(layer_weights, vgg_type=vgg_type,
                          use_input_norm=use_input_norm,
                          perceptual_weight=perceptual_weight,
                          style_weight=style_weight, norm_img=norm_img,
                          pretrained=None, criterion=criterion,
                          vgg_weights=vgg_weights)
+        self.resize_below = resize_below
+
+    def forward(self, x, gt):
+        # resizing commutes with the per-channel affine input maps that
+        # ppgan applies next (the reference resizes after them)
+        size = self.resize_below
+        if size is not None and x.shape[-1] < size:
+            x, gt = (F.interpolate(t, size=[size, size], mode='bilinear',
+                                   align_corners=False) for t in (x, gt))
+        return super().forward(x, gt)

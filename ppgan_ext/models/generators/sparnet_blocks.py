@@ -27,6 +27,34 @@ def check_choice(name, value, choices):
     return value.lower()
 
 
+class TorchStatsBatchNorm2D(nn.BatchNorm2D):
+    """``nn.BatchNorm2D`` whose running variance follows PyTorch's.
+
+    Both normalise a training batch with its biased variance, but Paddle
+    also averages that biased variance into the running statistics, whereas
+    PyTorch (which the reference models and their released weights come
+    from) uses the unbiased one, ``sum((x - mean)^2) / (N*H*W - 1)``. The
+    running mean, the output and the gradients are Paddle's own.
+    """
+
+    def forward(self, x):
+        if not self.training or self._use_global_stats:
+            return super().forward(x)
+        count = x.shape[0] * x.shape[2] * x.shape[3]
+        previous = self._variance.clone() if count > 1 else None
+        out = super().forward(x)
+        if previous is not None:
+            with paddle.no_grad():
+                # (paddle.var logs a dtype-promotion warning; same result)
+                x32 = x.detach().astype('float32')
+                centred = x32 - x32.mean(axis=[0, 2, 3], keepdim=True)
+                batch_var = (centred * centred).sum(axis=[0, 2, 3]) / (
+                    count - 1)
+                m = self._momentum
+                self._variance.set_value(m * previous + (1.0 - m) * batch_var)
+        return out
+
+
 def make_norm(norm_type, channels):
     """Normalisation layer for ``norm_type`` (None for ``'none'``).
 
@@ -36,7 +64,7 @@ def make_norm(norm_type, channels):
     norm_type = check_choice('norm_type', norm_type, NORM_TYPES)
     if norm_type == 'bn':
         # Reference init: scale ~ N(1, 0.02), shift 0.
-        return nn.BatchNorm2D(
+        return TorchStatsBatchNorm2D(
             channels, momentum=0.9, epsilon=1e-5,
             weight_attr=paddle.ParamAttr(
                 initializer=nn.initializer.Normal(1.0, 0.02)))

@@ -75,6 +75,28 @@ def test_bad_files_are_named(tmp_path):
         LocalPerceptualLoss(LAYERS, vgg_weights=str(path))
 
 
+def test_resize_below_resizes_narrow_inputs_bilinearly():
+    import paddle.nn.functional as F
+    paddle.seed(2)
+    small = LocalPerceptualLoss(LAYERS, random_vgg=True, resize_below=40)
+    plain = LocalPerceptualLoss(LAYERS, random_vgg=True)
+    plain.vgg.set_state_dict(small.vgg.state_dict())
+    x, y = paddle.rand([1, 3, 24, 24]) * 2 - 1, paddle.rand([1, 3, 24, 24])
+    up = [F.interpolate(t, size=[40, 40], mode='bilinear',
+                        align_corners=False) for t in (x, y)]
+    np.testing.assert_allclose(float(small(x, y)[0]), float(plain(*up)[0]),
+                               rtol=1e-5)
+    # at or above the size nothing is resized
+    big = paddle.rand([1, 3, 40, 40])
+    assert float(small(big, big * 0.5)[0]) == float(plain(big, big * 0.5)[0])
+
+
+def test_bad_resize_below_is_named():
+    from ppgan_ext.config import ConfigError
+    with pytest.raises(ConfigError, match='resize_below'):
+        LocalPerceptualLoss(LAYERS, random_vgg=True, resize_below='224')
+
+
 # -- ppgan's PerceptualLoss name (PaddleGAN's ESRGAN configs) ---------------
 
 def ppgan_perceptual_loss(**kwargs):
