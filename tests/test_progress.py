@@ -11,7 +11,7 @@ import pytest
 import ppgan_ext  # noqa: F401
 from ppgan_ext import progress as bars
 from ppgan_ext.datasets.demo_faces_lfw import build_demo_faces_lfw
-from ppgan_ext.datasets.face_detect import write_face_crops
+from ppgan_ext.datasets.face_crops import write_face_crops
 from ppgan_ext.datasets.pairs_writer import write_image, write_pairs
 from ppgan_ext.deploy.predictor import predict
 from ppgan_ext.engine.checkpoint import save_checkpoint

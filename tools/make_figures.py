@@ -7,6 +7,12 @@ r"""Pictures for people, made from the project's own outputs.
 
   # training curve(s) from a run's log.txt
   python tools/make_figures.py curve --log RUN/log.txt --out docs.assets/curve.png
+
+  # the face pipeline on a photo: detections with landmarks (on the photo
+  # upscaled by bicubic), aligned and restored crops, the enhanced photo
+  python tools/make_figures.py faces -c configs/sparnet_demo.yaml \
+      --weights W.pdparams --input group.png --upscale 3 --min-face 16 \
+      --out docs.assets/faces_pipeline.png
 """
 import argparse
 import os
@@ -118,6 +124,73 @@ def curve(args):
     print(f'{args.out}: {sum(len(v) for v in series.values())} points')
 
 
+def _mark_faces(img, faces, scale=1):
+    """Boxes (green) and 5 landmarks (red) of ``faces`` (found in a photo
+    ``scale`` times smaller) drawn on a copy of ``img``."""
+    import cv2
+    out = img.copy()
+    for f in faces:
+        x0, y0 = int(f.left * scale), int(f.top * scale)
+        side = int(f.size * scale)
+        cv2.rectangle(out, (x0, y0), (x0 + side - 1, y0 + side - 1),
+                      (0, 255, 0), 2)
+        for x, y in f.points:
+            cv2.circle(out, (int((x + 0.5) * scale), int((y + 0.5) * scale)),
+                       3, (255, 0, 0), -1)
+    return out
+
+
+def _strip(tiles, width):
+    """Equal tiles side by side, wrapped into rows ``width`` wide."""
+    per_row = max(1, width // tiles[0].shape[1])
+    rows = []
+    for k in range(0, len(tiles), per_row):
+        row = np.concatenate(tiles[k:k + per_row], axis=1)
+        rows.append(np.pad(row, ((0, 0), (0, width - row.shape[1]), (0, 0))))
+    return np.concatenate(rows, axis=0)
+
+
+def faces(args):
+    import ppgan_ext  # noqa: F401
+    from ppgan_ext.datasets.degradations import bicubic_resize
+    from ppgan_ext.datasets.image_io import read_image
+    from ppgan_ext.deploy.face_enhance import Background, FaceEnhancer
+    from ppgan_ext.errors import exit_on_user_error
+    from ppgan_ext.faceutils import FaceDetector
+    k = args.upscale
+    with exit_on_user_error():
+        photo = read_image(args.input)
+        enhancer = FaceEnhancer(args.config_file, args.weights,
+                                FaceDetector(min_face=args.min_face),
+                                background=Background(k),
+                                overrides=args.opt)
+        res = enhancer.enhance(photo)
+    order = sorted(range(len(res.faces)), key=lambda i: res.faces[i].left)
+    h, w = photo.shape[:2]
+    bicubic = bicubic_resize(photo, (w * k, h * k))
+    pairs = [np.concatenate([_label(res.crops[i], f'aligned {n + 1}'),
+                             _label(res.restored[i], 'restored')], axis=0)
+             for n, i in enumerate(order)]
+    panels = [_label(_mark_faces(bicubic, res.faces, k),
+                     f'photo {w}x{h} (bicubic x{k}): {len(res.faces)} '
+                     'faces, 5 landmarks'),
+              _strip(pairs, w * k),
+              _label(res.image, f'faces pasted back, x{k}')]
+    _write_palette_png(args.out, np.concatenate(panels, axis=0))
+    print(f'{args.out}: {len(res.faces)} face(s), template '
+          f'{enhancer.template} at {enhancer.size} px, '
+          f'{os.path.getsize(args.out) // 1024} KB')
+
+
+def _write_palette_png(path, img):
+    """A photo figure as a 256-colour PNG (a third of the RGB file)."""
+    from PIL import Image
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    tmp = path + '.tmp.png'
+    Image.fromarray(img).quantize(256).save(tmp, optimize=True)
+    os.replace(tmp, path)
+
+
 def main(argv=None):
     from ppgan_ext.tool_config import add_config_arguments
     p = argparse.ArgumentParser(description=__doc__,
@@ -136,8 +209,16 @@ def main(argv=None):
     c = sub.add_parser('curve')
     c.add_argument('--log', required=True)
     c.add_argument('--out', required=True)
+    f = sub.add_parser('faces')
+    add_config_arguments(f)
+    f.add_argument('--weights', required=True)
+    f.add_argument('--input', required=True, help='a photo')
+    f.add_argument('--out', required=True)
+    f.add_argument('--upscale', type=int, default=2)
+    f.add_argument('--min-face', type=int, default=40,
+                   help='smallest face side to look for, in pixels')
     args = p.parse_args(argv)
-    {'sr-compare': sr_compare, 'curve': curve}[args.cmd](args)
+    {'sr-compare': sr_compare, 'curve': curve, 'faces': faces}[args.cmd](args)
 
 
 if __name__ == '__main__':

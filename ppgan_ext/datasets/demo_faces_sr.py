@@ -7,8 +7,9 @@ Built from what scikit-image ships (nothing is downloaded):
   cascade, 92 of the first 100 and 1 of the last 100 trigger a detection
   once up-sampled to 100x100). The 100 faces are bicubic-upsampled to
   128x128 (RGB, grey replicated): faces 0-89 -> ``train``, 90-99 -> ``test``.
-* ``skimage.data.astronaut()``: its one face (Eileen Collins), detected with
-  :class:`~.face_detect.FaceDetector` and cropped with a 25% margin -> the
+* ``skimage.data.astronaut()``: its one face (Eileen Collins), cropped with
+  a 25% margin around the box scikit-image's LBP cascade finds
+  (:data:`ASTRONAUT_BOX`, fixed so the demo data never changes) -> the
   colour test face ``test/astronaut.png``. The other photos have no usable
   face (``camera()``'s photographer is turned to his camera and is not
   detected).
@@ -26,7 +27,7 @@ from ..progress import progress
 from .build_stamp import is_built, write_stamp
 from .demo_faces_lfw import lfw_faces
 from .degradations import bicubic_resize
-from .face_detect import FaceBox, FaceDetector, crop_face
+from ..faceutils import FaceBox, crop_face
 from .image_io import read_image
 from .pairs_writer import write_image
 
@@ -34,22 +35,14 @@ __all__ = ['build_demo_faces', 'N_TRAIN_LFW', 'FACE_SIZE', 'LR_SIZE']
 
 FACE_SIZE, LR_SIZE = 128, 16
 N_LFW_FACES, N_TRAIN_LFW = 100, 90
-# Where FaceDetector (scikit-image LBP backend) finds the astronaut's face;
-# used if another backend misses it, so the demo data never changes.
+# Where scikit-image's LBP cascade finds the astronaut's face
 ASTRONAUT_BOX = FaceBox(top=64, left=175, size=99)
 
 
-def _astronaut_face(log):
+def _astronaut_face():
     import skimage.data
-    img = skimage.data.astronaut()
-    try:
-        boxes = FaceDetector().detect(img)
-    except RuntimeError as e:
-        boxes = []
-        log(f'astronaut: detector unavailable ({e})')
-    box = boxes[0] if boxes else ASTRONAUT_BOX
-    log(f'astronaut: face box {box}')
-    return crop_face(img, box, margin=0.25, size=FACE_SIZE)[0]
+    return crop_face(skimage.data.astronaut(), ASTRONAUT_BOX, margin=0.25,
+                     size=FACE_SIZE)[0]
 
 
 def _lfw_faces():
@@ -77,7 +70,7 @@ def build_demo_faces(root='data', force=False, log=print):
             write_image(os.path.join(tmp, split, f'lfw_{i:03d}.png'), face)
             counts[split] += 1
         write_image(os.path.join(tmp, 'test', 'astronaut.png'),
-                    _astronaut_face(log))
+                    _astronaut_face())
         counts['test'] += 1
         for name in sorted(os.listdir(os.path.join(tmp, 'test'))):
             hr = read_image(os.path.join(tmp, 'test', name))

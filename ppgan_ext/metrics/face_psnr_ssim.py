@@ -159,6 +159,8 @@ class _FaceMetric(paddle.metric.Metric):
                 f"and {len(gts)}")
         scores = [self._score(p, g, self.crop_border)
                   for p, g in zip(preds, gts)]
+        # a score of None: the pair cannot be scored (e.g. no face found)
+        scores = [s for s in scores if s is not None]
         if is_seq and scores:
             scores = [float(np.mean(scores))]
         self.total += float(np.sum(scores))

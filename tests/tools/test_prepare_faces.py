@@ -1,4 +1,5 @@
-"""tools/prepare_faces.py and the face detector / crop helpers."""
+"""tools/prepare_faces.py: box crops, aligned crops (read by the face
+datasets), reports of faceless and bad files, the demo face set."""
 import importlib.util
 import json
 import os
@@ -7,10 +8,10 @@ import numpy as np
 import pytest
 
 import ppgan_ext  # noqa: F401
-from ppgan_ext.datasets.face_detect import (FaceBox, FaceDetector, crop_face,
-                                            available_backends)
 from ppgan_ext.datasets.image_io import read_image
 from ppgan_ext.datasets.pairs_writer import write_image
+from ppgan_ext.faceutils import FaceDetector, template_points
+from tests.real_faces import astronaut, grace_hopper, group_photo
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
 
@@ -21,18 +22,6 @@ def load_tool():
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
-
-
-def test_detector_finds_the_astronaut_face_only():
-    import skimage.data
-    assert available_backends()
-    boxes = FaceDetector().detect(skimage.data.astronaut())
-    assert len(boxes) >= 1
-    face = boxes[0]
-    # the face is around rows 70-160, columns 180-270 of the 512x512 photo
-    assert 50 <= face.top <= 90 and 160 <= face.left <= 200
-    assert 80 <= face.size <= 120
-    assert FaceDetector().detect(skimage.data.coffee()) == []
 
 
 def test_prepare_faces_reports_and_skips(tmp_path, capsys):
@@ -74,18 +63,77 @@ def test_nothing_found_is_exit_code_1(tmp_path, capsys):
     assert 'missing' in capsys.readouterr().err
 
 
-def test_crop_face_pads_outside_the_image():
-    img = np.full((50, 50, 3), 200, np.uint8)
-    crop, (top, left, side) = crop_face(img, FaceBox(0, 0, 20), margin=0.5)
-    assert side == 40 and (top, left) == (-10, -10)
-    assert crop[:10].max() == 0 and crop[10:, 10:].min() == 200
-    resized, _ = crop_face(img, FaceBox(10, 10, 20), size=16)
-    assert resized.shape == (16, 16, 3)
+def test_bad_backend_is_refused(tmp_path, capsys):
+    with pytest.raises(SystemExit) as e:
+        load_tool().main(['--input', str(tmp_path), '--out', str(tmp_path),
+                          '--backend', 'dlib'])
+    assert e.value.code == 2
+    assert "invalid choice: 'dlib'" in capsys.readouterr().err
+    assert load_tool().main(['--input', str(tmp_path), '--out',
+                             str(tmp_path), '--align',
+                             '--already-cropped']) == 2
+    assert capsys.readouterr().err == \
+        'error: --align and --already-cropped exclude each other\n'
 
 
-def test_bad_backend_names_it():
-    with pytest.raises(ValueError, match='backend'):
-        FaceDetector(backend='dlib')
+@pytest.fixture(scope='module')
+def photos(tmp_path_factory):
+    import skimage.data
+    src = tmp_path_factory.mktemp('photos')
+    write_image(str(src / 'astronaut.png'), astronaut())
+    write_image(str(src / 'grace.jpg'), grace_hopper())
+    write_image(str(src / 'group.png'), group_photo()[0])
+    write_image(str(src / 'coffee.png'), skimage.data.coffee())
+    return src
+
+
+@pytest.mark.parametrize('size,template', [(128, 'celeba'), (512, 'ffhq')])
+def test_align_writes_aligned_crops_the_datasets_read(photos, tmp_path,
+                                                      capsys, size, template):
+    from ppgan_ext.datasets.face_sr_dataset import FaceSRDataset
+    from ppgan_ext.datasets.ffhq_degradation_dataset import \
+        FFHQDegradationDataset
+    out = tmp_path / 'aligned'
+    rc = load_tool().main(['--input', str(photos), '--out', str(out),
+                           '--align', '--size', str(size)])
+    text = capsys.readouterr().out
+    assert rc == 0
+    assert sorted(os.listdir(out)) == ['astronaut.png', 'grace.png',
+                                       'group.png']
+    assert 'no face found in' in text and 'coffee.png' in text
+    assert '4 file(s): 4 image(s) read, 3 face(s) written, 1 without a ' \
+        'face, 0 unreadable' in text
+    # the eyes are where the template puts them
+    want = template_points(template, size)
+    for name in ('astronaut.png', 'grace.png'):
+        crop = read_image(str(out / name))
+        assert crop.shape == (size, size, 3)
+        faces = FaceDetector(min_face=size // 4).detect(crop)
+        assert len(faces) == 1
+        eyes = faces[0].points[:4]
+        assert np.abs(eyes - want[:4]).max() < 0.02 * size, name
+    # both face datasets read the folder as it is
+    sr = FaceSRDataset(str(out), gt_size=128, scale=8)
+    item = sr[0]
+    assert item['gt'].shape == (3, 128, 128) and len(sr) == 3
+    hd = FFHQDegradationDataset(str(out), size=size, seed=0, gray_prob=0)
+    item = hd[1]
+    assert item['gt'].shape == item['lq'].shape == (3, size, size)
+    assert item['gt_path'].endswith('grace.png') and len(hd) == 3
+    np.testing.assert_allclose(  # the crop itself is the HQ face
+        item['gt'], read_image(str(out / 'grace.png')).transpose(
+            2, 0, 1) / 127.5 - 1, atol=1e-6)
+
+
+def test_max_faces_from_a_group_photo(photos, tmp_path, capsys):
+    out = tmp_path / 'group'
+    rc = load_tool().main(['--input', str(photos / 'group.png'), '--out',
+                           str(out), '--align', '--max-faces', '30'])
+    assert rc == 0
+    written = os.listdir(out)
+    assert len(written) >= 20 and 'group.png' in written
+    assert 'group_face1.png' in written
+    assert f'{len(written)} face(s) written' in capsys.readouterr().out
 
 
 def test_demo_faces_layout(tmp_path):
