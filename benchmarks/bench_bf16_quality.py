@@ -27,7 +27,7 @@ sys.path.insert(0, ROOT)
 
 
 def sr_pairs(cfg, face):
-    from ppgan_ext.datasets.image_io import read_image
+    from ppgan_ext.io.images import read_image
     from ppgan_ext.datasets.sr_folder_dataset import check_sr_pairs
     test = cfg['dataset']['test']
     if face:
@@ -43,7 +43,7 @@ def sr_pairs(cfg, face):
 def sr_quality(config, weights, face):
     from ppgan.metrics.psnr_ssim import calculate_psnr
     from ppgan_ext.config import load_config
-    from ppgan_ext.datasets.degradations import bicubic_resize
+    from ppgan_ext.io.images import bicubic_resize
     from ppgan_ext.deploy.predictor import SRPredictor
     cfg = load_config(config)
     preds = {p: SRPredictor(cfg, weights, engine='inference', precision=p,

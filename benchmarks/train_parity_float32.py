@@ -18,7 +18,7 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from ppgan_ext.engine.checkpoint import save_checkpoint  # noqa: E402
+from ppgan_ext.io.checkpoint import save_checkpoint  # noqa: E402
 from tests.models.test_sparnethd_train_parity import (  # noqa: E402
     CASES, LOSSES, NETS, overrides)
 from tests.train_parity import (Case, config_model, format_table,  # noqa

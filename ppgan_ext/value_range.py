@@ -14,8 +14,8 @@ A config that still states a range (top-level ``min_max``, a dataset's
 """
 import numpy as np
 
-__all__ = ['value_range_of', 'resolve_value_range', 'dataset_value_range', 'to_model_range',
-           'to_uint8', 'batch_to_uint8', 'describe']
+__all__ = ['value_range_of', 'resolve_value_range', 'dataset_value_range',
+           'describe']
 
 _PPGAN_SR_RANGE = (0.0, 1.0)  # BaseSRModel.test_iter: tensor2img(x, (0, 1))
 
@@ -106,29 +106,3 @@ def dataset_value_range(dataset_cfg):
     if declared is not None:
         return _pair(declared)
     return _normalize_range(dataset_cfg.get('preprocess'))
-
-
-def to_model_range(img_uint8, value_range):
-    """uint8 HWC image -> float32 CHW array in ``value_range``."""
-    lo, hi = value_range
-    chw = np.asarray(img_uint8).transpose(2, 0, 1).astype(np.float32)
-    return (chw * np.float32((hi - lo) / 255.0) + np.float32(lo)).astype(
-        np.float32)
-
-
-def to_uint8(chw, value_range):
-    """float CHW array in ``value_range`` -> uint8 HWC, exactly as ppgan's
-    ``tensor2img`` (clip, scale to 0..255, round): the Trainer's saved
-    images and every tool's outputs agree to the last bit."""
-    lo, hi = value_range
-    img = np.clip(chw, lo, hi)
-    img = (img - lo) / (hi - lo) * 255.0
-    return np.ascontiguousarray(img.transpose(1, 2, 0).round().astype(
-        np.uint8))
-
-
-def batch_to_uint8(nchw, value_range):
-    """NCHW batch (tensor or array) in ``value_range`` -> list of uint8 HWC
-    images (:func:`to_uint8` each)."""
-    arr = nchw.numpy() if hasattr(nchw, 'numpy') else np.asarray(nchw)
-    return [to_uint8(a, value_range) for a in arr]

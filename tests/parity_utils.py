@@ -10,7 +10,7 @@ import os
 import numpy as np
 
 import ppgan_ext  # noqa: F401  (Paddle-3 shim before anything from ppgan)
-from ppgan_ext.convert.torch_reader import load_torch_state_dict
+from ppgan_ext.io.torch_reader import load_torch_state_dict
 
 PARITY_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                           'fixtures', 'parity')

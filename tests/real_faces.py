@@ -8,14 +8,14 @@ def lfw_face(i, size):
     """LFW face ``i`` as a ``size`` x ``size`` uint8 RGB image (bicubic)."""
     import skimage.data
 
-    from ppgan_ext.datasets.degradations import bicubic_resize
+    from ppgan_ext.io.images import bicubic_resize
     gray = np.round(skimage.data.lfw_subset()[i] * 255).astype(np.uint8)
     return np.repeat(bicubic_resize(gray[..., None], (size, size)), 3, axis=2)
 
 
 def write_lfw_faces(folder, indices, size, prefix='lfw_'):
     """Write faces ``indices`` as ``<prefix><i>.png`` into ``folder``."""
-    from ppgan_ext.datasets.pairs_writer import write_image
+    from ppgan_ext.io.images import write_image
     for i in indices:
         write_image(os.path.join(str(folder), f'{prefix}{i:03d}.png'),
                     lfw_face(i, size))
@@ -37,7 +37,7 @@ def grace_hopper():
     """matplotlib's sample photo of Grace Hopper (600x512 RGB)."""
     import matplotlib
 
-    from ppgan_ext.datasets.image_io import read_image
+    from ppgan_ext.io.images import read_image
     return read_image(os.path.join(matplotlib.get_data_path(), 'sample_data',
                                    'grace_hopper.jpg'))
 

@@ -53,7 +53,7 @@ class _FailsAtThree(paddle.io.Dataset):
 
     def __getitem__(self, i):
         if i == 3:
-            from ppgan_ext.datasets.image_io import ImageReadError
+            from ppgan_ext.io.images import ImageReadError
             raise ImageReadError(f'/data/bad_{i}.png: truncated')
         return np.full(2, i, np.float32)
 
@@ -83,7 +83,7 @@ def _drain(loader, in_thread):
 def test_dataloader_errors_reach_the_loop_instead_of_hanging(workers):
     """Paddle 3.3's loader thread died silently (0 workers: a hang)."""
     from ppgan_ext.compat import WorkerTraceback
-    from ppgan_ext.datasets.image_io import ImageReadError
+    from ppgan_ext.io.images import ImageReadError
     seen, error, finished = _drain(paddle.io.DataLoader(
         _FailsAtThree(), batch_size=2, num_workers=workers),
         in_thread=not workers)

@@ -12,9 +12,10 @@ import ppgan_ext  # noqa: F401
 from ppgan_ext import progress as bars
 from ppgan_ext.datasets.demo_faces_lfw import build_demo_faces_lfw
 from ppgan_ext.datasets.face_crops import write_face_crops
-from ppgan_ext.datasets.pairs_writer import write_image, write_pairs
+from ppgan_ext.io.images import write_image
+from ppgan_ext.datasets.pairs_writer import write_pairs
 from ppgan_ext.deploy.predictor import predict
-from ppgan_ext.engine.checkpoint import save_checkpoint
+from ppgan_ext.io.checkpoint import save_checkpoint
 from ppgan_ext.metrics.ms_ssim import MSSSIMDiversity
 from ppgan_ext.metrics.swd import LaplacianSWD
 from tests.bad_images import good_rgb

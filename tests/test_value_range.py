@@ -8,8 +8,8 @@ from ppgan.utils.visual import tensor2img
 import ppgan_ext  # noqa: F401
 from ppgan_ext.config import ConfigError, load_config
 from ppgan_ext.config_check import validate_config
-from ppgan_ext.value_range import (batch_to_uint8, resolve_value_range,
-                                   to_model_range, to_uint8, value_range_of)
+from ppgan_ext.io.visuals import batch_to_uint8, to_model_range, to_uint8
+from ppgan_ext.value_range import resolve_value_range, value_range_of
 
 
 @pytest.mark.parametrize('model, expected', [

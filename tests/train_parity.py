@@ -22,7 +22,7 @@ import ppgan_ext  # noqa: F401  (registers the plugin, Paddle-3 shims)
 from ppgan.models.builder import build_model
 from ppgan_ext.config import load_config
 from ppgan_ext.convert import convert_state_dict
-from ppgan_ext.convert.torch_reader import load_torch_state_dict
+from ppgan_ext.io.torch_reader import load_torch_state_dict
 
 TRAIN_PARITY_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 'fixtures', 'train_parity')

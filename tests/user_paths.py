@@ -21,7 +21,7 @@ MEAN_TOL, MAX_TOL = 1.0, 2
 
 
 def read_rgb(path):
-    from ppgan_ext.datasets.image_io import read_image
+    from ppgan_ext.io.images import read_image
     return read_image(str(path))
 
 

@@ -86,10 +86,10 @@ def main(argv=None):
     import ppgan_ext  # noqa: F401
     from ppgan.metrics.psnr_ssim import calculate_psnr
     from ppgan_ext.config import load_config
-    from ppgan_ext.datasets.degradations import bicubic_resize
+    from ppgan_ext.io.images import bicubic_resize
     from ppgan_ext.datasets.demo_data import build_demo_sr
-    from ppgan_ext.datasets.image_io import read_image
-    from ppgan_ext.datasets.pairs_writer import write_image
+    from ppgan_ext.io.images import read_image
+    from ppgan_ext.io.images import write_image
     from ppgan_ext.metrics.sr_baseline import bicubic_baseline
     from tools.make_figures import side_by_side
 

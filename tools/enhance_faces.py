@@ -19,7 +19,7 @@ pixel is the background's (the photo, or its --upscale x version made by
 --bg-model or bicubic). Photos keep their file names; unreadable files are
 reported and skipped (exit code 1 if nothing could be written). Grayscale,
 RGBA and 16-bit photos are read as 8-bit RGB (see
-ppgan_ext/datasets/image_io.py); outputs are written atomically.
+ppgan_ext/io/images.py); outputs are written atomically.
 """
 import argparse
 import os
@@ -65,8 +65,8 @@ def main(argv=None):
     args = p.parse_args(argv)
 
     import ppgan_ext  # noqa: F401
-    from ppgan_ext.datasets.image_io import ImageReadError, read_image
-    from ppgan_ext.datasets.pairs_writer import write_image
+    from ppgan_ext.io.images import ImageReadError, read_image
+    from ppgan_ext.io.images import write_image
     from ppgan_ext.deploy.face_enhance import Background, FaceEnhancer
     from ppgan_ext.deploy.predictor import expand_inputs
     from ppgan_ext.device import set_device

@@ -12,7 +12,7 @@ an image too large for memory is run in tiles automatically.
 
 Results keep the input file names. Unreadable files are reported and
 skipped. Grayscale inputs are expanded to RGB, RGBA loses its alpha channel,
-16-bit inputs are reduced to 8-bit (see ppgan_ext/datasets/image_io.py).
+16-bit inputs are reduced to 8-bit (see ppgan_ext/io/images.py).
 """
 import argparse
 import os

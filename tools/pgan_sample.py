@@ -39,7 +39,7 @@ def main(argv=None):
     args = p.parse_args(argv)
 
     import ppgan_ext  # noqa: F401
-    from ppgan_ext.datasets.pairs_writer import write_image
+    from ppgan_ext.io.images import write_image
     from ppgan_ext.deploy.pgan_sampler import PGANSampler
     from ppgan_ext.device import set_device
     from ppgan_ext.errors import exit_on_user_error

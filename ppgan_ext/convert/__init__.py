@@ -15,8 +15,9 @@ import numpy as np
 import paddle
 
 from ..errors import UserError
-from .torch_reader import (CheckpointError, UnsafeCheckpointError,
-                           load_torch_state_dict)
+from ..io.checkpoint import CheckpointError
+from ..io.safe_pickle import UnsafeCheckpointError
+from ..io.torch_reader import load_torch_state_dict
 
 __all__ = [
     'ConversionError', 'CheckpointError', 'UnsafeCheckpointError',

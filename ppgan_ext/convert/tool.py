@@ -13,8 +13,9 @@ from ppgan.models.builder import MODELS
 from ppgan.models.discriminators.builder import build_discriminator
 from ppgan.models.generators.builder import build_generator
 
-from ..engine.checkpoint import save_checkpoint
-from . import adapt_net_config, convert_state_dict, load_torch_state_dict
+from ..io.checkpoint import save_checkpoint
+from . import adapt_net_config, convert_state_dict
+from ..io.torch_reader import load_torch_state_dict
 
 __all__ = ['convert_checkpoint']
 

@@ -1,6 +1,6 @@
 """Behaviour shared by the plugin's datasets: errors that name the file."""
 from ..errors import UserError
-from .image_io import ImageReadError, image_size, list_images
+from ..io.images import ImageReadError, image_size, list_images
 
 __all__ = ['DatasetError', 'ClearErrorsMixin', 'QuietCompose', 'item_files',
            'checked_images']

@@ -11,25 +11,17 @@ All functions take and return ``uint8`` HWC arrays.
   that take an up-sampled input (SPARNet).
 """
 import cv2
-import numpy as np
-from PIL import Image
 
-__all__ = ['mod_crop', 'bicubic_resize', 'bicubic_down', 'nearest_blur_down',
-           'down_up', 'DEGRADATIONS']
+from ..io.images import bicubic_resize
+
+__all__ = ['mod_crop', 'bicubic_down', 'nearest_blur_down', 'down_up',
+           'DEGRADATIONS']
 
 
 def mod_crop(img, scale):
     """Crop the bottom/right so both sides are multiples of ``scale``."""
     h, w = img.shape[:2]
     return img[:h - h % scale, :w - w % scale]
-
-
-def bicubic_resize(img, size):
-    """Resize to ``size=(width, height)`` with Pillow's bicubic filter."""
-    squeeze = img.ndim == 3 and img.shape[2] == 1
-    pil = Image.fromarray(img[..., 0] if squeeze else img)
-    out = np.asarray(pil.resize(tuple(int(s) for s in size), Image.BICUBIC))
-    return out[..., None] if squeeze else out
 
 
 def bicubic_down(img, scale):

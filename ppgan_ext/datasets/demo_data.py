@@ -16,8 +16,9 @@ import numpy as np
 
 from ..progress import progress
 from .build_stamp import is_built, write_stamp
-from .degradations import bicubic_resize
-from .pairs_writer import write_image, write_pairs
+from ..io.images import bicubic_resize
+from ..io.images import write_image
+from .pairs_writer import write_pairs
 
 __all__ = ['build_demo_sr', 'DEMO_SR_SCALES', 'TRAIN_PHOTOS', 'TEST_PHOTOS']
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..progress import progress
 from .build_stamp import is_built, write_stamp
-from .pairs_writer import write_image
+from ..io.images import write_image
 
 __all__ = ['build_demo_faces_lfw', 'lfw_faces', 'NUM_FACES']
 

@@ -26,10 +26,10 @@ import numpy as np
 from ..progress import progress
 from .build_stamp import is_built, write_stamp
 from .demo_faces_lfw import lfw_faces
-from .degradations import bicubic_resize
+from ..io.images import bicubic_resize
 from ..faceutils import FaceBox, crop_face
-from .image_io import read_image
-from .pairs_writer import write_image
+from ..io.images import read_image
+from ..io.images import write_image
 
 __all__ = ['build_demo_faces', 'N_TRAIN_LFW', 'FACE_SIZE', 'LR_SIZE']
 

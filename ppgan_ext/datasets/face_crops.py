@@ -49,8 +49,8 @@ def write_face_crops(paths, out, size=128, margin=0.25, already_cropped=False,
     and skipped. Returns a :class:`FaceCropReport`.
     """
     from .face_transforms import square_resize
-    from .image_io import ImageReadError, read_image
-    from .pairs_writer import write_image
+    from ..io.images import ImageReadError, read_image
+    from ..io.images import write_image
     if not already_cropped and detector is None:
         detector = FaceDetector()
     report = FaceCropReport()

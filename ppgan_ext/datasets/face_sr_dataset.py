@@ -22,11 +22,11 @@ import paddle
 from ppgan.datasets.builder import DATASETS
 
 from ..registry import register
-from ..value_range import to_model_range
+from ..io.visuals import to_model_range
 from .base import ClearErrorsMixin, DatasetError, checked_images
 from .face_transforms import (hflip, lr_from_hr, random_scale_crop,
                               square_resize)
-from .image_io import read_image
+from ..io.images import read_image
 
 __all__ = ['FaceSRDataset', 'face_bicubic_baseline']
 

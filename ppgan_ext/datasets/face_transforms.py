@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from .degradations import bicubic_resize
+from ..io.images import bicubic_resize
 
 __all__ = ['square_resize', 'random_resized_crop_box', 'random_scale_crop',
            'lr_from_hr', 'hflip']

@@ -32,9 +32,9 @@ from paddle.io import Dataset
 from ppgan.datasets.builder import DATASETS
 
 from ..registry import register
-from ..value_range import to_model_range
+from ..io.visuals import to_model_range
 from .base import DatasetError, checked_images
-from .image_io import read_image
+from ..io.images import read_image
 
 __all__ = ['FFHQDegradationDataset', 'degrade_face', 'motion_blur_kernel']
 

@@ -11,7 +11,7 @@ decode) and a folder holding unreadable files or images smaller than the
 crop fails with :class:`~ppgan_ext.datasets.sr_folder_dataset.DatasetError`
 naming the first bad file and how many there are. A file that is truncated
 after a valid header is caught on decode with an
-:class:`~ppgan_ext.datasets.image_io.ImageReadError` naming it.
+:class:`~ppgan_ext.io.images.ImageReadError` naming it.
 """
 import os
 
@@ -21,8 +21,8 @@ from paddle.io import Dataset
 from ppgan.datasets.builder import DATASETS
 
 from ..registry import register
-from ..value_range import to_model_range
-from .image_io import ImageReadError, image_size, list_images, read_image
+from ..io.visuals import to_model_range
+from ..io.images import ImageReadError, image_size, list_images, read_image
 from .sr_folder_dataset import DatasetError
 
 __all__ = ['ImageFolderDataset', 'list_images_recursive', 'center_crop']

@@ -12,16 +12,13 @@ import math
 import os
 from dataclasses import dataclass, field
 
-import cv2
-import numpy as np
-
-from ..errors import OutputPathError
+from ..io.images import (ImageReadError, list_images, read_image,
+                         write_image)
 from ..progress import echo, progress
 from .degradations import DEGRADATIONS, mod_crop
-from .image_io import ImageReadError, list_images, read_image
 from .sr_folder_dataset import check_sr_pairs
 
-__all__ = ['PairReport', 'write_image', 'write_pairs']
+__all__ = ['PairReport', 'write_pairs']
 
 
 @dataclass
@@ -36,28 +33,6 @@ class PairReport:
         if self.skipped:
             text += f'; skipped {len(self.skipped)} bad file(s)'
         return text
-
-
-def write_image(path, img_rgb):
-    """Write an RGB (or 1-channel) uint8 image atomically (temp + rename);
-    a path that cannot be written raises :class:`OutputPathError`."""
-    folder, name = os.path.split(path)
-    stem, ext = os.path.splitext(name)
-    tmp = os.path.join(folder, f'.{stem}.tmp{ext}')
-    bgr = img_rgb[..., ::-1] if img_rgb.shape[2] == 3 else img_rgb
-    try:
-        os.makedirs(folder or '.', exist_ok=True)
-        if not cv2.imwrite(tmp, np.ascontiguousarray(bgr)):
-            raise OutputPathError(f'{path}: could not write image')
-        os.replace(tmp, path)
-    except OSError as e:
-        if not isinstance(e, OutputPathError):
-            raise OutputPathError(f'{path}: cannot write the image '
-                                  f'({e.strerror or e})') from None
-        raise
-    finally:  # interrupted or failed: leave nothing behind
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def write_pairs(hr_folder, out_root, split='train', scales=(4, ),

@@ -22,7 +22,7 @@ from ppgan.datasets.preprocess.io import LoadImageFromFile
 
 from ..registry import register, replace
 from .base import ClearErrorsMixin, DatasetError, QuietCompose
-from .image_io import ImageReadError, image_size, list_images, read_image
+from ..io.images import ImageReadError, image_size, list_images, read_image
 
 __all__ = ['SRFolderDataset', 'ReadImage', 'CheckedSRDataset',
            'CheckedLoadImageFromFile', 'DatasetError', 'check_sr_pairs',

@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from ..config import ConfigError
-from ..datasets.degradations import bicubic_resize
+from ..io.images import bicubic_resize
 from ..faceutils import (FaceDetector, align_face, default_template,
                          paste_faces)
 from ..progress import progress

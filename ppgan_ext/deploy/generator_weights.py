@@ -12,8 +12,7 @@ from ppgan.models.builder import MODELS
 from ppgan.models.generators.builder import build_generator
 
 from ..errors import UserError
-from ..engine.checkpoint import (WeightsMismatchError, check_state_fits,
-                                 load_checkpoint)
+from ..io.checkpoint import (WeightsMismatchError, check_state_fits, load_checkpoint)
 
 __all__ = ['read_generator_weights', 'load_generator_weights',
            'load_generator']

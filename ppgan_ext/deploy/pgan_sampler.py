@@ -12,9 +12,10 @@ oneDNN, like ``SRPredictor`` (``engine``, ``precision``).
 import numpy as np
 import paddle
 
-from ..models.pgan_model import make_grid
+from ..io.visuals import make_grid
 from ..tool_config import load_tool_config
-from ..value_range import batch_to_uint8, resolve_value_range
+from ..io.visuals import batch_to_uint8
+from ..value_range import resolve_value_range
 from .export import run_predictor
 from .export_cache import cached_predictor
 from .generator_weights import load_generator

@@ -34,15 +34,15 @@ import numpy as np
 import paddle
 
 from ..config import ConfigError
-from ..datasets.degradations import bicubic_resize
-from ..datasets.image_io import IMAGE_EXTENSIONS, ImageReadError, read_image
-from ..datasets.pairs_writer import write_image
+from ..io.images import bicubic_resize
+from ..io.images import IMAGE_EXTENSIONS, ImageReadError, read_image
+from ..io.images import write_image
 from ..errors import UserError
 from ..output_paths import ensure_writable_dir
 from ..progress import echo, progress, stages
 from ..tool_config import load_tool_config
-from ..value_range import describe, resolve_value_range, to_model_range, \
-    to_uint8, value_range_of
+from ..value_range import describe, resolve_value_range, value_range_of
+from ..io.visuals import to_model_range, to_uint8
 from .export import _in_channels, run_predictor
 from .export_cache import cached_predictor
 from .generator_weights import load_generator

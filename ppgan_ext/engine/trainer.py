@@ -63,7 +63,7 @@ from ..errors import UserError
 from ..models.base import ExtModelMixin
 from ..progress import logs_above_bars, progress
 from ..value_range import resolve_value_range
-from .checkpoint import check_state_fits, load_checkpoint, save_checkpoint
+from ..io.checkpoint import check_state_fits, load_checkpoint, save_checkpoint
 from .resumable_loader import make_resumable
 from .run_state import (capture_rng, optimizer_param_names,
                         rename_optimizer_state, restore_rng)

@@ -31,7 +31,7 @@ averaging, so they do not alias.
 import cv2
 import numpy as np
 
-from ..datasets.degradations import bicubic_resize
+from ..io.images import bicubic_resize
 
 __all__ = ['TEMPLATES', 'LANDMARK_WEIGHTS', 'default_template',
            'template_points', 'fit_similarity', 'align_face', 'crop_face', 'feather_mask',

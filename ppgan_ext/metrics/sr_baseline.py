@@ -3,8 +3,8 @@ import numpy as np
 from ppgan.metrics.psnr_ssim import calculate_psnr, calculate_ssim
 
 from ..datasets.base import DatasetError
-from ..datasets.degradations import bicubic_resize
-from ..datasets.image_io import read_image
+from ..io.images import bicubic_resize
+from ..io.images import read_image
 from ..datasets.sr_folder_dataset import check_sr_pairs
 
 __all__ = ['bicubic_baseline']

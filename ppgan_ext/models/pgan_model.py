@@ -30,7 +30,6 @@ fade-in layers and the double backward of the penalty); the model averages
 gradients across ranks itself and broadcasts new layers from rank 0.
 """
 import logging
-import math
 import os
 
 import numpy as np
@@ -45,13 +44,13 @@ from ppgan.solver import build_optimizer
 
 from ..config import ConfigError
 from ..registry import register
-from ..value_range import batch_to_uint8, to_model_range
+from ..io.visuals import batch_to_uint8, make_grid, to_model_range
 from .base import ExtModelMixin, unwrap
 from .ema import copy_weights, make_ema, update_ema
 from .random_source import PaddleRandom
 
 __all__ = ['PGANModel', 'PGANSchedule', 'wgan_gp_losses', 'gradient_penalty',
-           'downsample_real', 'fade_real', 'make_grid',
+           'downsample_real', 'fade_real',
            'scales_in_state']
 
 logger = logging.getLogger('ppgan')
@@ -190,19 +189,6 @@ def fade_real(real, alpha):
     return alpha * low + (1.0 - alpha) * real
 
 
-def make_grid(images_hwc, cols=None):
-    """Tile equally sized HWC images into a ``rows x cols`` grid."""
-    n = len(images_hwc)
-    cols = cols or int(math.ceil(math.sqrt(n)))
-    rows = int(math.ceil(n / cols))
-    h, w, c = images_hwc[0].shape
-    grid = np.zeros((rows * h, cols * w, c), dtype=images_hwc[0].dtype)
-    for i, img in enumerate(images_hwc):
-        r, col = divmod(i, cols)
-        grid[r * h:(r + 1) * h, col * w:(col + 1) * w] = img
-    return grid
-
-
 def scales_in_state(state_dict):
     """Number of scales of PGAN G/D weights, from their to/from-RGB keys."""
     count = 0
@@ -216,7 +202,7 @@ def scales_in_state(state_dict):
 
 
 def _write_png(path, img_hwc):
-    from ..datasets.pairs_writer import write_image
+    from ..io.images import write_image
     write_image(path, img_hwc)
 
 

@@ -8,13 +8,13 @@ import pytest
 import ppgan_ext  # noqa: F401
 import ppgan_ext.datasets.face_sr_dataset  # noqa: F401  (registers)
 from ppgan.datasets.builder import DATASETS
-from ppgan_ext.datasets.degradations import bicubic_resize
+from ppgan_ext.io.images import bicubic_resize
 from ppgan_ext.datasets.face_sr_dataset import (FaceSRDataset,
                                                 face_bicubic_baseline)
 from ppgan_ext.datasets.face_transforms import (random_resized_crop_box,
                                                 random_scale_crop)
-from ppgan_ext.datasets.image_io import ImageReadError, read_image
-from ppgan_ext.datasets.pairs_writer import write_image
+from ppgan_ext.io.images import ImageReadError, read_image
+from ppgan_ext.io.images import write_image
 from ppgan_ext.datasets.sr_folder_dataset import DatasetError
 
 

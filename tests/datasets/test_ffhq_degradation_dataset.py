@@ -10,7 +10,7 @@ import ppgan_ext  # noqa: F401
 from ppgan.datasets.builder import DATASETS
 from ppgan_ext.datasets.ffhq_degradation_dataset import (
     FFHQDegradationDataset, degrade_face, motion_blur_kernel)
-from ppgan_ext.datasets.image_io import ImageReadError
+from ppgan_ext.io.images import ImageReadError
 from ppgan_ext.datasets.sr_folder_dataset import DatasetError
 
 

@@ -9,7 +9,7 @@ import ppgan_ext  # noqa: F401
 from ppgan_ext.datasets.demo_faces_lfw import NUM_FACES, build_demo_faces_lfw
 from ppgan_ext.datasets.image_folder_dataset import (ImageFolderDataset,
                                                      center_crop)
-from ppgan_ext.datasets.image_io import ImageReadError
+from ppgan_ext.io.images import ImageReadError
 from ppgan_ext.datasets.sr_folder_dataset import DatasetError
 from tests.bad_images import good_rgb, write_kind
 

@@ -14,7 +14,7 @@ from ppgan.datasets.builder import DATASETS, build_dataset
 from ppgan.datasets.preprocess.builder import PREPROCESS
 from ppgan.datasets.preprocess.io import LoadImageFromFile
 from ppgan_ext.datasets.base import DatasetError
-from ppgan_ext.datasets.image_io import ImageReadError
+from ppgan_ext.io.images import ImageReadError
 from ppgan_ext.datasets.sr_folder_dataset import (CheckedLoadImageFromFile,
                                                   CheckedSRDataset)
 from tests.bad_images import good_rgb, write_kind

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ppgan_ext.datasets import degradations as deg
-from ppgan_ext.datasets.image_io import read_image
+from ppgan_ext.io.images import read_image
 from tests.bad_images import good_rgb, write_kind
 from tools import prepare_data
 

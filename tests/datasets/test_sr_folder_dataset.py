@@ -5,7 +5,7 @@ import cv2
 import numpy as np
 import pytest
 
-from ppgan_ext.datasets.image_io import ImageReadError
+from ppgan_ext.io.images import ImageReadError
 from ppgan_ext.datasets.sr_folder_dataset import (DatasetError,
                                                   SRFolderDataset)
 from tests.bad_images import good_rgb, write_kind

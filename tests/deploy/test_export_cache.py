@@ -7,7 +7,7 @@ import paddle
 import ppgan_ext  # noqa: F401
 from ppgan_ext.deploy import export_cache
 from ppgan_ext.deploy.predictor import SRPredictor
-from ppgan_ext.engine.checkpoint import save_checkpoint
+from ppgan_ext.io.checkpoint import save_checkpoint
 from ppgan_ext.models.generators.rdn import RDN
 from tests.predictor_fakes import write_config
 

@@ -5,9 +5,9 @@ import pytest
 
 import ppgan_ext  # noqa: F401
 from ppgan_ext.config import ConfigError
-from ppgan_ext.datasets.degradations import bicubic_resize
+from ppgan_ext.io.images import bicubic_resize
 from ppgan_ext.deploy.face_enhance import Background, FaceEnhancer
-from ppgan_ext.engine.checkpoint import save_checkpoint
+from ppgan_ext.io.checkpoint import save_checkpoint
 from tests.predictor_fakes import (InvertFacesForTests, NearestX2ForTests,
                                    write_config)
 from tests.real_faces import ASTRONAUT_FACE, astronaut, group_photo

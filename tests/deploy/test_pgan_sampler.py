@@ -9,7 +9,7 @@ import yaml
 
 import ppgan_ext  # noqa: F401
 from ppgan_ext.deploy.pgan_sampler import PGANSampler, slerp
-from ppgan_ext.engine.checkpoint import save_checkpoint
+from ppgan_ext.io.checkpoint import save_checkpoint
 from ppgan_ext.models.generators.pgan import PGANGenerator
 from tools import pgan_sample
 

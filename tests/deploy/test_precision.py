@@ -13,7 +13,7 @@ from ppgan_ext.deploy.export import (create_predictor, export_generator,
 from ppgan_ext.deploy.precision import (BF16_AUTO, PrecisionError,
                                         bf16_support, resolve_precision)
 from ppgan_ext.deploy.predictor import SRPredictor
-from ppgan_ext.engine.checkpoint import save_checkpoint
+from ppgan_ext.io.checkpoint import save_checkpoint
 from ppgan_ext.models.generators.pgan import PGANGenerator
 from ppgan_ext.models.generators.rdn import RDN
 from ppgan_ext.models.generators.sparnet import SPARNet

@@ -9,7 +9,7 @@ import pytest
 import ppgan_ext
 from ppgan_ext.deploy.predictor import SRPredictor
 from ppgan_ext.deploy.tiling import tiled_apply
-from ppgan_ext.engine.checkpoint import save_checkpoint
+from ppgan_ext.io.checkpoint import save_checkpoint
 from ppgan_ext.models.generators.rdn import RDN
 from tests.bad_images import good_rgb, write_kind
 from tests.predictor_fakes import NearestX2ForTests, write_config

@@ -23,7 +23,7 @@ import pytest
 import yaml
 
 from ppgan_ext.datasets.demo_data import build_demo_sr
-from ppgan_ext.engine.checkpoint import load_checkpoint
+from ppgan_ext.io.checkpoint import load_checkpoint
 from tests.real_faces import write_lfw_faces
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(

@@ -3,7 +3,7 @@ import numpy as np
 import paddle
 import pytest
 
-from ppgan_ext.engine.checkpoint import load_checkpoint, save_checkpoint
+from ppgan_ext.io.checkpoint import load_checkpoint, save_checkpoint
 from ppgan_ext.engine.run_state import (OptimizerStateMismatch, capture_rng,
                                         optimizer_param_names,
                                         rename_optimizer_state, restore_rng)

@@ -7,11 +7,9 @@ import pytest
 import ppgan_ext  # noqa: F401
 from ppgan.solver import build_lr_scheduler
 from ppgan_ext.config import ConfigError
-from ppgan_ext.engine.checkpoint import load_checkpoint, save_checkpoint
-from ppgan_ext.models.pgan_model import (PGANModel, PGANSchedule,
-                                         downsample_real, fade_real,
-                                         gradient_penalty, make_grid,
-                                         scales_in_state, wgan_gp_losses)
+from ppgan_ext.io.checkpoint import load_checkpoint, save_checkpoint
+from ppgan_ext.models.pgan_model import (PGANModel, PGANSchedule, downsample_real, fade_real, gradient_penalty, scales_in_state, wgan_gp_losses)
+from ppgan_ext.io.visuals import make_grid
 
 OPTIM = {
     'optimG': {'name': 'Adam', 'net_names': ['generator'], 'beta1': 0.0,

@@ -21,7 +21,7 @@ discriminator``) is tested in ``tests/tools/test_sparnethd_end_to_end.py``.
 import paddle
 import pytest
 
-from ppgan_ext.engine.checkpoint import save_checkpoint
+from ppgan_ext.io.checkpoint import save_checkpoint
 from tests.train_parity import (Case, config_model, train_and_check,
                                 vgg19_recipe_state)
 

@@ -19,9 +19,9 @@ import pytest
 
 import ppgan_ext
 from ppgan_ext.datasets.face_transforms import lr_from_hr, square_resize
-from ppgan_ext.datasets.pairs_writer import write_image
+from ppgan_ext.io.images import write_image
 from ppgan_ext.tool_config import run_name
-from ppgan_ext.value_range import to_model_range, to_uint8
+from ppgan_ext.io.visuals import to_model_range, to_uint8
 from tests.parity_utils import case_path
 from tests.real_faces import write_lfw_faces
 from tests.user_paths import (assert_same_image, read_rgb, run_export,

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from ppgan_ext.tool_config import run_name
-from ppgan_ext.value_range import batch_to_uint8
+from ppgan_ext.io.visuals import batch_to_uint8
 from tests.real_faces import write_lfw_faces
 from tests.user_paths import (assert_close_image, assert_same_image,
                               run_export, run_tool, train, weights_of)

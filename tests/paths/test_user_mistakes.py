@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from ppgan_ext.datasets.demo_data import build_demo_sr
-from ppgan_ext.engine.checkpoint import save_checkpoint
+from ppgan_ext.io.checkpoint import save_checkpoint
 from ppgan_ext.engine.run_setup import make_run_folder
 from ppgan_ext.models.generators.sparnet import SPARNet
 from tests.user_paths import ROOT, run_cli, run_tool, train, weights_of
@@ -161,7 +161,7 @@ def test_evaluate_only_writes_its_own_folder(rdn):
 
 def test_image_too_large_untiled_runs_in_tiles(rdn, monkeypatch):
     from ppgan_ext.deploy import predictor as predictor_module
-    from ppgan_ext.datasets.image_io import read_image
+    from ppgan_ext.io.images import read_image
     pred = predictor_module.SRPredictor(None, rdn['weights'],
                                         engine='dynamic')
     img = read_image('data/demo_sr/test_X2/chelsea.png')

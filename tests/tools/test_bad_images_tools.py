@@ -15,9 +15,9 @@ import pytest
 
 import ppgan_ext  # noqa: F401
 from ppgan_ext.datasets import pairs_writer
-from ppgan_ext.datasets.image_io import read_image
-from ppgan_ext.datasets.pairs_writer import write_image
-from ppgan_ext.engine.checkpoint import save_checkpoint
+from ppgan_ext.io.images import read_image
+from ppgan_ext.io.images import write_image
+from ppgan_ext.io.checkpoint import save_checkpoint
 from tests.bad_images import (ALL_KINDS, BAD_KINDS, expected_rgb, good_rgb,
                               write_kind)
 from tests.predictor_fakes import (InvertFacesForTests, NearestX2ForTests,

@@ -21,7 +21,7 @@ from ppgan.models.generators.builder import build_generator
 from ppgan_ext.config import load_config
 from ppgan_ext.datasets.demo_data import build_demo_sr
 from ppgan_ext.engine import cli
-from ppgan_ext.engine.checkpoint import load_checkpoint
+from ppgan_ext.io.checkpoint import load_checkpoint
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from ppgan_ext.datasets.demo_data import build_demo_sr
-from ppgan_ext.datasets.image_io import read_image
+from ppgan_ext.io.images import read_image
 from tests.tiny_configs import tiny_rdn_config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(

@@ -10,10 +10,10 @@ import pytest
 from ppgan.utils.visual import tensor2img
 
 import ppgan_ext  # noqa: F401
-from ppgan_ext.datasets.image_io import read_image
-from ppgan_ext.datasets.pairs_writer import write_image
+from ppgan_ext.io.images import read_image
+from ppgan_ext.io.images import write_image
 from ppgan_ext.deploy.face_enhance import Background, FaceEnhancer
-from ppgan_ext.engine.checkpoint import save_checkpoint
+from ppgan_ext.io.checkpoint import save_checkpoint
 from ppgan_ext.engine.cli import main as train
 from tests.predictor_fakes import NearestX2ForTests, write_config
 from tests.real_faces import astronaut, group_photo

@@ -6,7 +6,7 @@ import pytest
 
 import ppgan_ext  # noqa: F401
 from ppgan_ext.deploy.export import create_predictor, run_predictor
-from ppgan_ext.engine.checkpoint import save_checkpoint
+from ppgan_ext.io.checkpoint import save_checkpoint
 from ppgan_ext.models.generators.rdn import RDN
 from tests.deploy.test_pgan_sampler import weights  # noqa: F401 (fixture)
 from tests.predictor_fakes import write_config

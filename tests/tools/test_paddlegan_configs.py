@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import yaml
 
-from ppgan_ext.engine.checkpoint import save_checkpoint
+from ppgan_ext.io.checkpoint import save_checkpoint
 from tests.bad_images import good_rgb, write_kind
 from tests.paddlegan_style import with_paddlegan_names
 

@@ -17,7 +17,7 @@ import ppgan_ext.models.pgan_model  # noqa: F401
 from ppgan_ext.config import load_config
 from ppgan_ext.convert import ConversionError
 from ppgan_ext.convert.tool import convert_checkpoint
-from ppgan_ext.engine.checkpoint import load_checkpoint
+from ppgan_ext.io.checkpoint import load_checkpoint
 from ppgan_ext.engine.cli import main
 from tests.parity_utils import load_case
 

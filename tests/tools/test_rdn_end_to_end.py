@@ -17,7 +17,7 @@ import ppgan_ext  # noqa: F401  (compat + registrations before ppgan)
 from ppgan_ext.config import load_config
 from ppgan_ext.datasets.demo_data import build_demo_sr
 from ppgan_ext.engine import cli
-from ppgan_ext.engine.checkpoint import load_checkpoint
+from ppgan_ext.io.checkpoint import load_checkpoint
 from ppgan_ext.engine.trainer import ExtTrainer
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
@@ -230,7 +230,7 @@ def test_trained_weights_through_the_tool_in_each_precision(trained, data,
     bf16 -> the trainer's own generator output (fp32: within one 8-bit
     level; bf16: within bf16's rounding, or refused in one line where this
     CPU cannot run bf16)."""
-    from ppgan_ext.datasets.image_io import read_image
+    from ppgan_ext.io.images import read_image
     from ppgan_ext.deploy.precision import bf16_support
     from tools import inference
     weights = os.path.join(trained['run'], 'iter_3_weight.pdparams')

@@ -15,8 +15,8 @@ import ppgan_ext  # noqa: F401
 import ppgan_ext.convert.mappings.sparnet  # noqa: F401
 import ppgan_ext.datasets.face_sr_dataset  # noqa: F401
 import ppgan_ext.models.sparnet_model  # noqa: F401
-from ppgan_ext.convert import load_torch_state_dict
-from ppgan_ext.engine.checkpoint import load_checkpoint
+from ppgan_ext.io.torch_reader import load_torch_state_dict
+from ppgan_ext.io.checkpoint import load_checkpoint
 from ppgan_ext.engine.cli import main
 from tests.parity_utils import load_case
 from tests.real_faces import write_lfw_faces as write_faces

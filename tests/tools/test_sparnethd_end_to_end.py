@@ -20,7 +20,7 @@ import ppgan_ext.models.discriminators.multiscale  # noqa: F401
 import ppgan_ext.models.sparnethd_model  # noqa: F401
 from ppgan.models.discriminators.builder import build_discriminator
 from ppgan_ext.config import load_config
-from ppgan_ext.engine.checkpoint import load_checkpoint
+from ppgan_ext.io.checkpoint import load_checkpoint
 from ppgan_ext.engine.cli import main
 from ppgan_ext.models.generators.sparnet import SPARNet
 from tests.train_parity import Case
@@ -126,7 +126,7 @@ def test_attn2d_config_trains_with_a_small_local_vgg_file(tmp_path, faces):
     weights from a small local file (features up to conv2_2)."""
     from tests.models.criterions.test_local_perceptual_loss import (
         small_vgg_state)
-    from ppgan_ext.engine.checkpoint import save_checkpoint
+    from ppgan_ext.io.checkpoint import save_checkpoint
     vgg_file = tmp_path / 'vgg19_small.pdparams'
     save_checkpoint(dict(small_vgg_state()), str(vgg_file))
     tiny = ['model.generator.min_ch=8', 'model.generator.max_ch=16',

@@ -53,9 +53,9 @@ class VGGWeightsError(UserError, ValueError):
 
 def _read_state(path):
     if path.endswith(('.pth', '.pt')):
-        from ...convert.torch_reader import load_torch_state_dict
+        from ...io.torch_reader import load_torch_state_dict
         return load_torch_state_dict(path)
-    from ...engine.checkpoint import load_checkpoint
+    from ...io.checkpoint import load_checkpoint
     return load_checkpoint(path)
 
 

@@ -13,7 +13,7 @@ import requests
 import ppgan_ext  # noqa: F401
 from ppgan.models.criterions.builder import build_criterion
 from ppgan.models.criterions.perceptual_loss import PerceptualLoss
-from ppgan_ext.engine.checkpoint import save_checkpoint
+from ppgan_ext.io.checkpoint import save_checkpoint
 from ppgan_ext.errors import find_user_error
 from ppgan_ext.models.criterions.local_perceptual_loss import (
     LocalPerceptualLoss, VGGWeightsError)

@@ -2,8 +2,7 @@
 import numpy as np
 import pytest
 
-from ppgan_ext.datasets.image_io import (ImageReadError, image_size,
-                                         list_images, read_image)
+from ppgan_ext.io.images import (ImageReadError, image_size, list_images, read_image)
 from tests.bad_images import BAD_KINDS, good_rgb, write_kind
 
 

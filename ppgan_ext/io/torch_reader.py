@@ -8,40 +8,26 @@ Both on-disk formats are understood:
   protocol, sys info, the object, the storage keys) followed by each storage
   as an int64 element count and its raw bytes.
 
-Safety: a pickle can name any Python callable and have it called while
-loading. :class:`SafeUnpickler` resolves only an allow-list of globals (the
-tensor/storage rebuild functions and plain containers). With
-``allow_module_objects=True`` -- needed for checkpoints that pickle a whole
-``nn.Module`` (``torch.save(model)``) -- classes outside the standard library
-become inert :class:`PickledObject` records that keep their state and never
-run code; a standard-library callable (``os.system``, ``builtins.eval``, ...)
-is still refused. Anything refused raises :class:`UnsafeCheckpointError`
-naming the file and the global.
+Safety: the pickle is read by :class:`~.safe_pickle.SafeUnpickler` with an
+allow-list of the tensor/storage rebuild functions and plain containers;
+``allow_module_objects=True`` (``torch.save(model)`` checkpoints) turns
+model classes into inert records. Anything refused raises
+:class:`~.safe_pickle.UnsafeCheckpointError` naming the file and the
+global.
 """
 import collections
 import io
 import os
 import pickle
 import struct
-import sys
 import zipfile
 
 import numpy as np
 
-from ..errors import UserError
+from .safe_pickle import (CheckpointError, PickledObject, SafeUnpickler,
+                          UnsafeCheckpointError)
 
-__all__ = [
-    'CheckpointError', 'UnsafeCheckpointError', 'PickledObject',
-    'load_torch_checkpoint', 'load_torch_state_dict'
-]
-
-
-class CheckpointError(UserError, ValueError):
-    """The file is not a readable PyTorch checkpoint."""
-
-
-class UnsafeCheckpointError(CheckpointError):
-    """The pickle asks for a global that is not on the allow-list."""
+__all__ = ['load_torch_checkpoint', 'load_torch_state_dict']
 
 
 _STORAGE_DTYPES = {
@@ -119,28 +105,6 @@ def _rebuild_parameter(data, requires_grad=None, backward_hooks=None, *rest):
     return data
 
 
-class PickledObject:
-    """Inert record of a pickled class instance (e.g. an ``nn.Module``).
-
-    Holds ``cls_path`` and the pickled ``state``; never executes code.
-    """
-
-    cls_path = '?'
-
-    def __new__(cls, *args, **kwargs):
-        if args or kwargs:
-            raise UnsafeCheckpointError(
-                f'refusing to call {cls.cls_path} with arguments while '
-                'loading a checkpoint')
-        return object.__new__(cls)
-
-    def __setstate__(self, state):
-        self.state = state
-
-    def __repr__(self):
-        return f'<PickledObject {self.cls_path}>'
-
-
 _ALLOWED = {
     ('collections', 'OrderedDict'): collections.OrderedDict,
     ('torch._utils', '_rebuild_tensor_v2'): _rebuild_tensor,
@@ -153,43 +117,19 @@ _ALLOWED = {
 }
 
 
-class SafeUnpickler(pickle.Unpickler):
-    """Unpickler that resolves only allow-listed globals (see module doc)."""
+def _torch_global(module, name):
+    """Torch's storage types and ``torch.Size``, built here."""
+    if module == 'torch' and name in _STORAGE_DTYPES:
+        return _StorageType(name)
+    if module == 'torch' and name == 'Size':
+        return tuple
+    return None
 
-    def __init__(self, file, source, persistent_load,
-                 allow_module_objects=False):
-        super().__init__(file)
-        self._source = source
-        self._persistent_load = persistent_load
-        self._allow_objects = allow_module_objects
-        self._stub_classes = {}
 
-    def persistent_load(self, pid):
-        return self._persistent_load(pid)
-
-    def find_class(self, module, name):
-        if (module, name) in _ALLOWED:
-            return _ALLOWED[(module, name)]
-        if module == 'torch' and name in _STORAGE_DTYPES:
-            return _StorageType(name)
-        if module == 'torch' and name == 'Size':
-            return tuple
-        top = module.split('.')[0]
-        is_class_like = name[:1].isupper()
-        if (self._allow_objects and top not in sys.stdlib_module_names
-                and is_class_like):
-            path = f'{module}.{name}'
-            if path not in self._stub_classes:
-                self._stub_classes[path] = type(
-                    name, (PickledObject,), {'cls_path': path})
-            return self._stub_classes[path]
-        hint = ('' if self._allow_objects else
-                ' (if this checkpoint pickles a whole model object, pass '
-                'allow_module_objects=True / --allow-module-pickle)')
-        raise UnsafeCheckpointError(
-            f"{self._source}: refusing to load global '{module}.{name}' from "
-            f'the pickle: only tensors and plain containers are allowed'
-            f'{hint}. Load checkpoints only from sources you trust.')
+def _unpickler(f, path, persistent_load, allow_module_objects):
+    return SafeUnpickler(f, path, _ALLOWED, resolve=_torch_global,
+                         persistent_load=persistent_load,
+                         allow_module_objects=allow_module_objects)
 
 
 def _zip_load(path, allow_module_objects):
@@ -218,8 +158,8 @@ def _zip_load(path, allow_module_objects):
             return storages[key]
 
         data = zf.read(pkl[0])
-        return SafeUnpickler(io.BytesIO(data), path, persistent_load,
-                             allow_module_objects).load()
+        return _unpickler(io.BytesIO(data), path, persistent_load,
+                          allow_module_objects).load()
 
 
 _LEGACY_MAGIC = 0x1950a86a20f9469cfc6c
@@ -243,7 +183,7 @@ def _legacy_load(path, allow_module_objects):
         return storages[key]
 
     def plain_load(f):
-        return SafeUnpickler(f, path, lambda pid: pid, False).load()
+        return _unpickler(f, path, lambda pid: pid, False).load()
 
     with open(path, 'rb') as f:
         if plain_load(f) != _LEGACY_MAGIC:
@@ -251,8 +191,8 @@ def _legacy_load(path, allow_module_objects):
                                   '(bad magic number)')
         plain_load(f)  # protocol version
         plain_load(f)  # sys info
-        obj = SafeUnpickler(f, path, persistent_load,
-                            allow_module_objects).load()
+        obj = _unpickler(f, path, persistent_load,
+                         allow_module_objects).load()
         keys = plain_load(f)
         for key in keys:
             head = f.read(8)

@@ -8,9 +8,9 @@ import paddle
 import pytest
 
 from ppgan_ext.convert import load_converted
-from ppgan_ext.convert.torch_reader import (CheckpointError,
-                                            UnsafeCheckpointError,
-                                            load_torch_state_dict)
+from ppgan_ext.io.checkpoint import CheckpointError
+from ppgan_ext.io.safe_pickle import UnsafeCheckpointError
+from ppgan_ext.io.torch_reader import load_torch_state_dict
 from ppgan_ext.models.generators.rdn import RDN
 from tests.parity_utils import assert_parity, load_case
 from tests.torch_pickle_fakes import (FakeTensor, make_module,

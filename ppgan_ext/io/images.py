@@ -1,4 +1,6 @@
-"""Reading images with errors that name the file, for every dataset and tool.
+"""Reading and writing images with errors that name the file, for every
+dataset and tool; Pillow's bicubic resize (MATLAB-like when shrinking), the
+one every part of the plugin uses.
 
 Decoding goes through Pillow because it *detects* truncated PNG/JPEG files
 (OpenCV decodes them partially with only a warning on stderr). Policy for
@@ -14,13 +16,14 @@ unusual inputs:
 """
 import os
 
+import cv2
 import numpy as np
 from PIL import Image, ImageFile
 
-from ..errors import UserError
+from ..errors import OutputPathError, UserError
 
 __all__ = ['ImageReadError', 'read_image', 'image_size', 'IMAGE_EXTENSIONS',
-           'list_images']
+           'list_images', 'bicubic_resize', 'write_image']
 
 IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.ppm', '.tif', '.tiff',
                     '.webp')
@@ -129,3 +132,33 @@ def list_images(folder, what='image folder', recursive=False):
         raise ImageReadError(f'{what} {folder}: contains no images '
                              f'({", ".join(IMAGE_EXTENSIONS)})')
     return paths
+
+
+def bicubic_resize(img, size):
+    """Resize to ``size=(width, height)`` with Pillow's bicubic filter."""
+    squeeze = img.ndim == 3 and img.shape[2] == 1
+    pil = Image.fromarray(img[..., 0] if squeeze else img)
+    out = np.asarray(pil.resize(tuple(int(s) for s in size), Image.BICUBIC))
+    return out[..., None] if squeeze else out
+
+
+def write_image(path, img_rgb):
+    """Write an RGB (or 1-channel) uint8 image atomically (temp + rename);
+    a path that cannot be written raises :class:`OutputPathError`."""
+    folder, name = os.path.split(path)
+    stem, ext = os.path.splitext(name)
+    tmp = os.path.join(folder, f'.{stem}.tmp{ext}')
+    bgr = img_rgb[..., ::-1] if img_rgb.shape[2] == 3 else img_rgb
+    try:
+        os.makedirs(folder or '.', exist_ok=True)
+        if not cv2.imwrite(tmp, np.ascontiguousarray(bgr)):
+            raise OutputPathError(f'{path}: could not write image')
+        os.replace(tmp, path)
+    except OSError as e:
+        if not isinstance(e, OutputPathError):
+            raise OutputPathError(f'{path}: cannot write the image '
+                                  f'({e.strerror or e})') from None
+        raise
+    finally:  # interrupted or failed: leave nothing behind
+        if os.path.exists(tmp):
+            os.remove(tmp)

@@ -6,8 +6,7 @@ import numpy as np
 import paddle
 import pytest
 
-from ppgan_ext.engine.checkpoint import (CheckpointLoadError, load_checkpoint,
-                                         save_checkpoint)
+from ppgan_ext.io.checkpoint import (CheckpointError, load_checkpoint, save_checkpoint)
 
 
 def state(v=1.0):
@@ -38,7 +37,7 @@ def test_failed_write_keeps_previous_file(tmp_path, monkeypatch):
     def crash(*a, **k):
         raise KeyboardInterrupt  # killed mid-write
 
-    monkeypatch.setattr('ppgan_ext.engine.checkpoint.os.fsync', crash)
+    monkeypatch.setattr('ppgan_ext.io.checkpoint.os.fsync', crash)
     with pytest.raises(KeyboardInterrupt):
         save_checkpoint(state(2.0), str(path))
     assert path.read_bytes() == good
@@ -50,16 +49,16 @@ def test_truncated_file_error_names_it_and_last_good(tmp_path):
     save_checkpoint(state(), str(good))
     bad = tmp_path / 'iter_20_checkpoint.pdparams'
     bad.write_bytes(good.read_bytes()[:100])
-    with pytest.raises(CheckpointLoadError,
+    with pytest.raises(CheckpointError,
                        match=r'iter_20_checkpoint.pdparams: cannot load.*'
                        r'truncated.*newest loadable checkpoint there is '
                        r'.*iter_10_checkpoint.pdparams'):
         load_checkpoint(str(bad))
     empty = tmp_path / 'e.pdparams'
     empty.write_bytes(b'')
-    with pytest.raises(CheckpointLoadError, match='e.pdparams.*it is empty'):
+    with pytest.raises(CheckpointError, match='e.pdparams.*it is empty'):
         load_checkpoint(str(empty))
-    with pytest.raises(CheckpointLoadError, match='no such checkpoint'):
+    with pytest.raises(CheckpointError, match='no such checkpoint'):
         load_checkpoint(str(tmp_path / 'missing.pdparams'))
 
 
@@ -72,7 +71,7 @@ def test_pickled_code_is_never_run(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     path = tmp_path / 'evil.pdparams'
     path.write_bytes(pickle.dumps({'generator': _Evil()}))
-    with pytest.raises(CheckpointLoadError, match=r'evil.pdparams.*system'):
+    with pytest.raises(CheckpointError, match=r'evil.pdparams.*system'):
         load_checkpoint(str(path))
     assert not (tmp_path / 'PWNED').exists()
 
@@ -80,7 +79,7 @@ def test_pickled_code_is_never_run(tmp_path, monkeypatch):
 _KILL_WHILE_SAVING = r'''
 import os, signal, sys
 import numpy as np
-from ppgan_ext.engine import checkpoint
+from ppgan_ext.io import checkpoint
 path, where = sys.argv[1], sys.argv[2]
 big = {'generator': {'w': np.full((512, 1024), 2.0, 'float32')}, 'epoch': 2}
 if where == 'mid-write':

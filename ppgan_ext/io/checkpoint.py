@@ -9,7 +9,7 @@ ppgan writes ``.pdparams`` as a plain pickle of ``{net_name: {key: ndarray}}``
   never leaves a truncated file where the previous good one was;
 * :func:`load_checkpoint` unpickles with an allow-list (numpy arrays and
   plain containers only) and turns a truncated or corrupt file into a
-  :class:`CheckpointLoadError` naming it and, if there is one, the newest
+  :class:`CheckpointError` naming it and, if there is one, the newest
   other checkpoint in the same folder that loads.
 """
 import codecs
@@ -21,17 +21,14 @@ import pickle
 import numpy as np
 from ppgan.utils.filesystem import save as ppgan_save
 
-from ..errors import UserError
+from .safe_pickle import (CheckpointError, SafeUnpickler,
+                          UnsafeCheckpointError)
 
-__all__ = ['CheckpointLoadError', 'WeightsMismatchError', 'save_checkpoint',
+__all__ = ['CheckpointError', 'WeightsMismatchError', 'save_checkpoint',
            'load_checkpoint', 'check_state_fits']
 
 
-class CheckpointLoadError(UserError, RuntimeError):
-    """A checkpoint file is missing, truncated, corrupt or unsafe."""
-
-
-class WeightsMismatchError(CheckpointLoadError, ValueError):
+class WeightsMismatchError(CheckpointError, ValueError):
     """A weights file loads but does not fit the network it is meant for."""
 
 
@@ -53,16 +50,9 @@ _NUMPY_ALLOWED = {
 }
 
 
-class _ArrayUnpickler(pickle.Unpickler):
-
-    def find_class(self, module, name):
-        if (module, name) in _ALLOWED:
-            return _ALLOWED[(module, name)]
-        if (module, name) in _NUMPY_ALLOWED or (
-                module.startswith('numpy') and name.endswith('DType')):
-            return super().find_class(module, name)
-        raise pickle.UnpicklingError(
-            f"global '{module}.{name}' is not allowed in a checkpoint")
+def _numpy_array_parts(module, name):
+    return (module, name) in _NUMPY_ALLOWED or (
+        module.startswith('numpy') and name.endswith('DType'))
 
 
 def save_checkpoint(state, path):
@@ -82,7 +72,8 @@ def save_checkpoint(state, path):
 
 def _try_load(path):
     with open(path, 'rb') as f:
-        return _ArrayUnpickler(f, encoding='latin1').load()
+        return SafeUnpickler(f, path, _ALLOWED, importable=_numpy_array_parts,
+                             encoding='latin1').load()
 
 
 def _last_good(path):
@@ -102,20 +93,22 @@ def _last_good(path):
 def load_checkpoint(path):
     """Load a ``.pdparams`` checkpoint safely; errors name the file."""
     if not os.path.isfile(path):
-        raise CheckpointLoadError(f'{path}: no such checkpoint file')
+        raise CheckpointError(f'{path}: no such checkpoint file')
     try:
         state = _try_load(path)
         if not isinstance(state, dict):
             raise pickle.UnpicklingError('top level is not a dict')
         return state
+    except UnsafeCheckpointError:
+        raise
     except Exception as e:
         good = _last_good(path)
         hint = f'; the newest loadable checkpoint there is {good}' if good \
             else ''
         reason = ('it is empty' if os.path.getsize(path) == 0 else
                   f'it is truncated or corrupt ({type(e).__name__}: {e})')
-        raise CheckpointLoadError(f'{path}: cannot load checkpoint: '
-                                  f'{reason}{hint}') from None
+        raise CheckpointError(f'{path}: cannot load checkpoint: '
+                              f'{reason}{hint}') from None
 
 
 def _examples(keys, n=3):
