@@ -8,7 +8,7 @@ import yaml
 
 import ppgan_ext  # noqa: F401
 from ppgan.models.generators.builder import GENERATORS
-from ppgan_ext.models.ops import upsample_nearest
+from ppgan_ext.modules.ops import upsample_nearest
 from ppgan_ext.registry import register
 
 

@@ -36,13 +36,11 @@ import paddle.nn as nn
 import paddle.nn.functional as F
 from ppgan.models.generators.rrdb_net import RRDBNet
 
-from ..models.equalized_layers import (EqualizedConv2d, EqualizedLinear,
-                                       PixelNorm, upscale_then)
+from ..modules.equalized_layers import (EqualizedConv2d, EqualizedLinear, PixelNorm, upscale_then)
 from ..models.generators.pgan import PGANGenerator
-from ..models.generators.sparnet_blocks import (ConvNormAct,
-                                                HourglassAttention,
-                                                SpectralNormConv2D)
-from ..models.ops import crop_to, edge_pad, reflect_pad, upsample_nearest
+from ..modules.conv_blocks import ConvNormAct, SpectralNormConv2D
+from ..models.generators.sparnet_blocks import HourglassAttention
+from ..modules.ops import crop_to, edge_pad, reflect_pad, upsample_nearest
 
 __all__ = ['to_export_form', 'ChannelPReLU', 'ReluLeaky', 'ReluPReLU',
            'ConvPixelNorm',

@@ -43,9 +43,9 @@ from ppgan.utils.visual import tensor2img
 
 from ..registry import register
 from .base import ExtModelMixin
-from .discriminators.multiscale import init_normal
+from ..modules.init import init_normal
 from .ema import make_ema, update_ema
-from .generators.sparnet_blocks import SpectralNormConv2D
+from ..modules.conv_blocks import SpectralNormConv2D
 
 __all__ = ['SPARNetHDModel', 'refresh_spectral_norm']
 

@@ -16,13 +16,12 @@ from ppgan_ext.deploy.export_forms import (ChannelPReLU, ConvPixelNorm,
                                            UpsampleConv,
                                            conv_with, fold_bn,
                                            to_export_form)
-from ppgan_ext.models.equalized_layers import (EqualizedConv2d,
-                                               EqualizedLinear, PixelNorm)
+from ppgan_ext.modules.equalized_layers import (EqualizedConv2d, EqualizedLinear, PixelNorm)
 from ppgan_ext.models.generators.pgan import PGANGenerator
 from ppgan_ext.models.generators.sparnet import SPARNet
-from ppgan_ext.models.generators.sparnet_blocks import (ConvNormAct,
-                                                        HourglassAttention)
-from ppgan_ext.models.ops import upsample_nearest
+from ppgan_ext.modules.conv_blocks import ConvNormAct
+from ppgan_ext.models.generators.sparnet_blocks import HourglassAttention
+from ppgan_ext.modules.ops import upsample_nearest
 
 
 def close(got, want, rtol=1e-5, atol=1e-5):

@@ -27,7 +27,7 @@ def test_running_variance_is_the_unbiased_batch_variance():
     variance into its running variance; torch (the reference) uses the
     unbiased one. The plugin's BN layers follow torch (eval output of a
     trained model depends on it); the running mean was always the same."""
-    from ppgan_ext.models.generators.sparnet_blocks import make_norm
+    from ppgan_ext.modules.conv_blocks import make_norm
     paddle.seed(0)
     bn = make_norm('bn', 3)
     x = paddle.randn([2, 3, 4, 5]) * 2 + 1

@@ -14,7 +14,7 @@ import ppgan_ext.models.discriminators.multiscale  # noqa: F401
 from ppgan.metrics.fid import FID
 from ppgan.models.builder import MODELS
 from ppgan_ext.models.criterions.local_perceptual_loss import VGGWeightsError
-from ppgan_ext.models.generators.sparnet_blocks import SpectralNormConv2D
+from ppgan_ext.modules.conv_blocks import SpectralNormConv2D
 from ppgan_ext.models.sparnethd_model import SPARNetHDModel
 
 GENERATOR = dict(name='SPARNet', min_ch=4, max_ch=8, in_size=16, out_size=16,

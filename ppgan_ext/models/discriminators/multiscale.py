@@ -8,33 +8,18 @@ LeakyReLU(0.2), instance norm, spectral norm on *every* conv, bicubic
 down-sampling between scales and an unpadded 3x3 score conv, so it is its own
 class here. Its name avoids ppgan's (which differs only in one letter case).
 """
-import paddle
 import paddle.nn as nn
 import paddle.nn.functional as F
 from ppgan.models.discriminators.builder import DISCRIMINATORS
 
+from ...config import ConfigError
+from ...modules.conv_blocks import ConvNormAct, SpectralNormConv2D, check_choice
+from ...modules.init import init_normal
 from ...registry import register
-from ..generators.sparnet_blocks import (ConvNormAct, SpectralNormConv2D,
-                                         check_choice)
 
-__all__ = ['PatchDiscriminator', 'SPARNetHDDiscriminator', 'init_normal']
+__all__ = ['PatchDiscriminator', 'SPARNetHDDiscriminator']
 
 D_NORM_TYPES = ('in', 'bn', 'none')
-
-
-def init_normal(layer, std=0.02):
-    """The reference's init: every conv weight (spectral-norm ``weight_orig``
-    included) ~ N(0, std), conv biases 0."""
-    for sub in layer.sublayers(include_self=True):
-        if isinstance(sub, SpectralNormConv2D):
-            weight = sub.weight_orig
-        elif isinstance(sub, nn.Conv2D):
-            weight = sub.weight
-        else:
-            continue
-        weight.set_value(paddle.normal(0.0, std, weight.shape))
-        if sub.bias is not None:
-            sub.bias.set_value(paddle.zeros(sub.bias.shape))
 
 
 class PatchDiscriminator(nn.Layer):
@@ -104,9 +89,9 @@ class SPARNetHDDiscriminator(nn.Layer):
                  n_layers=4, num_D=3, norm_type='in', spectral_norm=True):
         super().__init__()
         if num_D < 1:
-            raise ValueError(f'num_D={num_D} must be >= 1')
+            raise ConfigError(f'num_D={num_D} must be >= 1')
         if n_layers < 0:
-            raise ValueError(f'n_layers={n_layers} must be >= 0')
+            raise ConfigError(f'n_layers={n_layers} must be >= 0')
         self.scales = nn.LayerList([
             PatchDiscriminator(in_channels, base_channels, max_channels,
                                n_layers, norm_type, spectral_norm)

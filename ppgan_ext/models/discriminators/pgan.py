@@ -5,7 +5,7 @@ import paddle.nn.functional as F
 from ppgan.models.discriminators.builder import DISCRIMINATORS
 
 from ...registry import register
-from ..equalized_layers import MinibatchStdDev, ProgressiveLayersMixin
+from ...modules.equalized_layers import MinibatchStdDev, ProgressiveLayersMixin
 from ..generators.pgan import check_alpha, resolve_depths
 
 __all__ = ['PGANDiscriminator']

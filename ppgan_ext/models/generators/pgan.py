@@ -4,8 +4,7 @@ import paddle.nn as nn
 from ppgan.models.generators.builder import GENERATORS
 
 from ...registry import register
-from ..equalized_layers import (ProgressiveLayersMixin, PixelNorm, upscale2d,
-                                upscale_then)
+from ...modules.equalized_layers import (ProgressiveLayersMixin, PixelNorm, upscale2d, upscale_then)
 
 __all__ = ['PGANGenerator', 'resolve_depths', 'check_alpha']
 

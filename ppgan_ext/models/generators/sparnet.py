@@ -6,8 +6,8 @@ import paddle.nn as nn
 from ppgan.models.generators.builder import GENERATORS
 
 from ...registry import register
-from .sparnet_blocks import (ATT_NAMES, NORM_TYPES, RELU_TYPES, ConvNormAct,
-                             FaceAttentionUnit, check_choice)
+from .sparnet_blocks import ATT_NAMES, FaceAttentionUnit
+from ...modules.conv_blocks import (NORM_TYPES, RELU_TYPES, ConvNormAct, check_choice)
 
 
 def _log2_int(x):

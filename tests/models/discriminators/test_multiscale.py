@@ -9,7 +9,7 @@ import ppgan_ext  # noqa: F401
 from ppgan.models.discriminators.builder import DISCRIMINATORS
 from ppgan_ext.models.discriminators.multiscale import (
     PatchDiscriminator, SPARNetHDDiscriminator)
-from ppgan_ext.models.generators.sparnet_blocks import SpectralNormConv2D
+from ppgan_ext.modules.conv_blocks import SpectralNormConv2D
 
 
 def n_params(net):

@@ -12,7 +12,7 @@ from ppgan_ext.convert import ConversionError, convert_state_dict, load_converte
 from ppgan_ext.convert.mappings.pgan import (pgan_depths_from_state,
                                              pgan_kwargs_from_state)
 from ppgan_ext.models.discriminators.pgan import PGANDiscriminator
-from ppgan_ext.models.equalized_layers import MinibatchStdDev
+from ppgan_ext.modules.equalized_layers import MinibatchStdDev
 from ppgan_ext.models.generators.pgan import PGANGenerator
 
 

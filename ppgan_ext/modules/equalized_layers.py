@@ -125,7 +125,7 @@ class PixelNorm(nn.Layer):
 
 def upscale2d(x, factor=2):
     """Nearest-neighbour up-sampling of an NCHW map by an integer factor
-    (oneDNN-exportable form, see ``ppgan_ext.models.ops``)."""
+    (oneDNN-exportable form, see ``ppgan_ext.modules.ops``)."""
     return upsample_nearest(x, factor)
 
 

@@ -6,9 +6,8 @@ import paddle
 import paddle.nn.functional as F
 import pytest
 
-from ppgan_ext.models.equalized_layers import upscale_then
-from ppgan_ext.models.ops import (crop_to, edge_pad, reflect_pad,
-                                  resize_nearest, upsample_nearest)
+from ppgan_ext.modules.equalized_layers import upscale_then
+from ppgan_ext.modules.ops import (crop_to, edge_pad, reflect_pad, resize_nearest, upsample_nearest)
 
 
 @pytest.mark.parametrize('factor', [1, 2, 3])
