@@ -10,10 +10,10 @@ import pytest
 
 import ppgan_ext  # noqa: F401
 from ppgan_ext import progress as bars
-from ppgan_ext.datasets.demo_faces_lfw import build_demo_faces_lfw
-from ppgan_ext.datasets.face_crops import write_face_crops
+from ppgan_ext.prepare.demo_faces_lfw import build_demo_faces_lfw
+from ppgan_ext.prepare.face_crops import write_face_crops
 from ppgan_ext.io.images import write_image
-from ppgan_ext.datasets.pairs_writer import write_pairs
+from ppgan_ext.prepare.pairs_writer import write_pairs
 from ppgan_ext.deploy.predictor import predict
 from ppgan_ext.io.checkpoint import save_checkpoint
 from ppgan_ext.metrics.ms_ssim import MSSSIMDiversity
@@ -150,7 +150,7 @@ def test_log_lines_go_above_the_bars(monkeypatch):
 
 
 def test_validation_over_a_folder_has_a_bar(tmp_path, monkeypatch):
-    from ppgan_ext.datasets.demo_data import build_demo_sr
+    from ppgan_ext.prepare.demo_data import build_demo_sr
     from tests.tools.test_rdn_end_to_end import CONFIG, run_cli, tiny_overrides
     data = build_demo_sr(os.path.join(os.path.dirname(
         os.path.dirname(os.path.abspath(__file__))), 'data'),

@@ -87,10 +87,10 @@ def main(argv=None):
     from ppgan.metrics.psnr_ssim import calculate_psnr
     from ppgan_ext.config import load_config
     from ppgan_ext.io.images import bicubic_resize
-    from ppgan_ext.datasets.demo_data import build_demo_sr
+    from ppgan_ext.prepare.demo_data import build_demo_sr
     from ppgan_ext.io.images import read_image
     from ppgan_ext.io.images import write_image
-    from ppgan_ext.metrics.sr_baseline import bicubic_baseline
+    from ppgan_ext.prepare.baselines import bicubic_baseline
     from tools.make_figures import side_by_side
 
     build_demo_sr(os.path.join(ROOT, 'data'))

@@ -37,7 +37,7 @@ def main(argv=None):
                    help='Gaussian sigma for --degradation blur')
     args = p.parse_args(argv)
 
-    from ppgan_ext.datasets.pairs_writer import write_pairs
+    from ppgan_ext.prepare.pairs_writer import write_pairs
     from ppgan_ext.errors import exit_on_user_error
     from ppgan_ext.output_paths import ensure_writable_dir
     kwargs = ({'kernel_size': args.kernel_size, 'sigma': args.sigma}

@@ -13,9 +13,9 @@ def main(argv=None):
     parser.add_argument('--root', default='data', help='output folder')
     parser.add_argument('--force', action='store_true', help='rebuild')
     args = parser.parse_args(argv)
-    from ppgan_ext.datasets.demo_data import build_demo_sr
-    from ppgan_ext.datasets.demo_faces_lfw import build_demo_faces_lfw
-    from ppgan_ext.datasets.demo_faces_sr import build_demo_faces
+    from ppgan_ext.prepare.demo_data import build_demo_sr
+    from ppgan_ext.prepare.demo_faces_lfw import build_demo_faces_lfw
+    from ppgan_ext.prepare.demo_faces_sr import build_demo_faces
     build_demo_sr(args.root, force=args.force)
     build_demo_faces(args.root, force=args.force)
     build_demo_faces_lfw(args.root, force=args.force)

@@ -77,7 +77,7 @@ def main(argv=None):
     args = p.parse_args(argv)
 
     if args.demo:
-        from ppgan_ext.datasets.demo_faces_sr import build_demo_faces
+        from ppgan_ext.prepare.demo_faces_sr import build_demo_faces
         build_demo_faces(args.root, force=args.force)
         return 0
     if not args.input or not args.out:
@@ -86,7 +86,7 @@ def main(argv=None):
         print('error: --align and --already-cropped exclude each other',
               file=sys.stderr)
         return 2
-    from ppgan_ext.datasets.face_crops import write_face_crops
+    from ppgan_ext.prepare.face_crops import write_face_crops
     from ppgan_ext.faceutils import (FaceDetector, FaceDetectorError,
                                      default_template)
     try:

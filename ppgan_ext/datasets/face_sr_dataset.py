@@ -28,7 +28,7 @@ from .face_transforms import (hflip, lr_from_hr, random_scale_crop,
                               square_resize)
 from ..io.images import read_image
 
-__all__ = ['FaceSRDataset', 'face_bicubic_baseline']
+__all__ = ['FaceSRDataset']
 
 
 def _pair(value, name):
@@ -103,21 +103,3 @@ class FaceSRDataset(ClearErrorsMixin, _Base):
         _, lr_up = lr_from_hr(hr, self.scale, self.input_size)
         return {'lq': self.to_tensor(lr_up), 'gt': self.to_tensor(hr),
                 'lq_path': path, 'gt_path': path}
-
-
-def face_bicubic_baseline(folder, gt_size=128, scale=8, metrics=None):
-    """Scores of the bicubic input itself (LR up-sampled) against the HR faces.
-
-    ``metrics``: dict name -> metric object with ``update(preds, gts)`` and
-    ``accumulate()`` (default: FacePSNR and FaceSSIM). Returns name -> value.
-    """
-    if metrics is None:
-        from ..metrics.face_psnr_ssim import FacePSNR, FaceSSIM
-        metrics = {'face_psnr': FacePSNR(), 'face_ssim': FaceSSIM()}
-    data = FaceSRDataset(folder, gt_size=gt_size, scale=scale)
-    for path in data.paths:
-        hr = data.hr_face(path)
-        _, up = lr_from_hr(hr, scale)
-        for m in metrics.values():
-            m.update([up], [hr])
-    return {name: float(m.accumulate()) for name, m in metrics.items()}

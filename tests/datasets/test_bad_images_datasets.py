@@ -20,7 +20,7 @@ from ppgan_ext.datasets.ffhq_degradation_dataset import FFHQDegradationDataset
 from ppgan_ext.datasets.image_folder_dataset import ImageFolderDataset
 from ppgan_ext.io.images import ImageReadError
 from ppgan_ext.io.images import write_image
-from ppgan_ext.metrics.sr_baseline import bicubic_baseline
+from ppgan_ext.prepare.baselines import bicubic_baseline
 from tests.bad_images import (ALL_KINDS, BAD_KINDS, expected_rgb, good_rgb,
                               write_kind)
 from tests.paddlegan_style import with_paddlegan_names

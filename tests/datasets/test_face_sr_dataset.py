@@ -9,8 +9,7 @@ import ppgan_ext  # noqa: F401
 import ppgan_ext.datasets.face_sr_dataset  # noqa: F401  (registers)
 from ppgan.datasets.builder import DATASETS
 from ppgan_ext.io.images import bicubic_resize
-from ppgan_ext.datasets.face_sr_dataset import (FaceSRDataset,
-                                                face_bicubic_baseline)
+from ppgan_ext.datasets.face_sr_dataset import FaceSRDataset
 from ppgan_ext.datasets.face_transforms import (random_resized_crop_box,
                                                 random_scale_crop)
 from ppgan_ext.io.images import ImageReadError, read_image
@@ -138,8 +137,3 @@ def test_random_scale_crop_branches():
                                              (3 / 4, 4 / 3), rng)
         assert 0 <= t and t + h <= 64 and 0 <= l and l + w <= 64
         assert 0.6 * 64 * 64 <= h * w <= 64 * 64 and 0.7 <= w / h <= 1.4
-
-
-def test_bicubic_baseline(hr_folder):
-    scores = face_bicubic_baseline(hr_folder)
-    assert 15 < scores['face_psnr'] < 60 and 0 < scores['face_ssim'] < 1

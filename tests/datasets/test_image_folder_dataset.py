@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import ppgan_ext  # noqa: F401
-from ppgan_ext.datasets.demo_faces_lfw import NUM_FACES, build_demo_faces_lfw
+from ppgan_ext.prepare.demo_faces_lfw import NUM_FACES, build_demo_faces_lfw
 from ppgan_ext.datasets.image_folder_dataset import (ImageFolderDataset,
                                                      center_crop)
 from ppgan_ext.io.images import ImageReadError

@@ -8,7 +8,7 @@ import sys
 
 import numpy as np
 
-from ppgan_ext.datasets.demo_data import build_demo_sr
+from ppgan_ext.prepare.demo_data import build_demo_sr
 from ppgan_ext.io.checkpoint import load_checkpoint
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from ppgan_ext.datasets.demo_data import build_demo_sr
+from ppgan_ext.prepare.demo_data import build_demo_sr
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))

@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 import yaml
 
-from ppgan_ext.datasets.demo_data import build_demo_sr
+from ppgan_ext.prepare.demo_data import build_demo_sr
 from ppgan_ext.io.checkpoint import load_checkpoint
 from tests.real_faces import write_lfw_faces
 

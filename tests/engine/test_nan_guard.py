@@ -11,7 +11,7 @@ import pytest
 import ppgan_ext  # noqa: F401  (Paddle-3 compat before ppgan is imported)
 from ppgan.models.criterions.pixel_loss import L1Loss
 from ppgan_ext.amp import Amp, NonFiniteLossError
-from ppgan_ext.datasets.demo_data import build_demo_sr
+from ppgan_ext.prepare.demo_data import build_demo_sr
 from ppgan_ext.io.checkpoint import load_checkpoint
 from ppgan_ext.engine.cli import main, run
 

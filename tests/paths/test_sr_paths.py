@@ -12,7 +12,7 @@ import os
 import pytest
 
 import ppgan_ext
-from ppgan_ext.datasets.demo_data import build_demo_sr
+from ppgan_ext.prepare.demo_data import build_demo_sr
 from ppgan_ext.tool_config import run_name
 from ppgan_ext.io.visuals import to_model_range, to_uint8
 from tests.user_paths import (ROOT, assert_close_image, assert_same_image,

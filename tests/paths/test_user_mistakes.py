@@ -11,7 +11,7 @@ import time
 import numpy as np
 import pytest
 
-from ppgan_ext.datasets.demo_data import build_demo_sr
+from ppgan_ext.prepare.demo_data import build_demo_sr
 from ppgan_ext.io.checkpoint import save_checkpoint
 from ppgan_ext.engine.run_setup import make_run_folder
 from ppgan_ext.models.generators.sparnet import SPARNet

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import ppgan_ext  # noqa: F401
-from ppgan_ext.datasets import pairs_writer
+from ppgan_ext.prepare import pairs_writer
 from ppgan_ext.io.images import read_image
 from ppgan_ext.io.images import write_image
 from ppgan_ext.io.checkpoint import save_checkpoint

@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from ppgan_ext.datasets.demo_data import build_demo_sr
+from ppgan_ext.prepare.demo_data import build_demo_sr
 from ppgan_ext.io.images import read_image
 from tests.tiny_configs import tiny_rdn_config
 

@@ -137,7 +137,7 @@ def test_max_faces_from_a_group_photo(photos, tmp_path, capsys):
 
 
 def test_demo_faces_layout(tmp_path):
-    from ppgan_ext.datasets.demo_faces_sr import build_demo_faces
+    from ppgan_ext.prepare.demo_faces_sr import build_demo_faces
     out = build_demo_faces(str(tmp_path), log=lambda *a: None)
     train, test = (sorted(os.listdir(os.path.join(out, s)))
                    for s in ('train', 'test'))

@@ -15,7 +15,7 @@ import pytest
 
 import ppgan_ext  # noqa: F401  (compat + registrations before ppgan)
 from ppgan_ext.config import load_config
-from ppgan_ext.datasets.demo_data import build_demo_sr
+from ppgan_ext.prepare.demo_data import build_demo_sr
 from ppgan_ext.engine import cli
 from ppgan_ext.io.checkpoint import load_checkpoint
 from ppgan_ext.engine.trainer import ExtTrainer

@@ -5,9 +5,12 @@ from ppgan.metrics.psnr_ssim import calculate_psnr, calculate_ssim
 from ..datasets.base import DatasetError
 from ..io.images import bicubic_resize
 from ..io.images import read_image
+from ..datasets.face_sr_dataset import FaceSRDataset
+from ..datasets.face_transforms import lr_from_hr
 from ..datasets.sr_folder_dataset import check_sr_pairs
+from ..metrics.face_psnr_ssim import FacePSNR, FaceSSIM
 
-__all__ = ['bicubic_baseline']
+__all__ = ['bicubic_baseline', 'face_bicubic_baseline']
 
 SSIM_WINDOW = 11  # ppgan's calculate_ssim: 11x11 Gaussian window
 
@@ -36,3 +39,20 @@ def bicubic_baseline(lq_folder, gt_folder, scale, crop_border=None):
         ssims.append(calculate_ssim(up, gt, crop, test_y_channel=True))
     return {'psnr': float(np.mean(psnrs)), 'ssim': float(np.mean(ssims)),
             'images': len(psnrs)}
+
+
+def face_bicubic_baseline(folder, gt_size=128, scale=8, metrics=None):
+    """Scores of the bicubic input itself (LR up-sampled) against the HR faces.
+
+    ``metrics``: dict name -> metric object with ``update(preds, gts)`` and
+    ``accumulate()`` (default: FacePSNR and FaceSSIM). Returns name -> value.
+    """
+    if metrics is None:
+        metrics = {'face_psnr': FacePSNR(), 'face_ssim': FaceSSIM()}
+    data = FaceSRDataset(folder, gt_size=gt_size, scale=scale)
+    for path in data.paths:
+        hr = data.hr_face(path)
+        _, up = lr_from_hr(hr, scale)
+        for m in metrics.values():
+            m.update([up], [hr])
+    return {name: float(m.accumulate()) for name, m in metrics.items()}

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from ..io.images import (ImageReadError, list_images, read_image,
                          write_image)
 from ..progress import echo, progress
-from .degradations import DEGRADATIONS, mod_crop
-from .sr_folder_dataset import check_sr_pairs
+from ..datasets.degradations import DEGRADATIONS, mod_crop
+from ..datasets.sr_folder_dataset import check_sr_pairs
 
 __all__ = ['PairReport', 'write_pairs']
 

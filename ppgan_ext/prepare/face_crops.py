@@ -48,7 +48,7 @@ def write_face_crops(paths, out, size=128, margin=0.25, already_cropped=False,
     box enlarged by ``margin``. Unreadable and faceless inputs are reported
     and skipped. Returns a :class:`FaceCropReport`.
     """
-    from .face_transforms import square_resize
+    from ..datasets.face_transforms import square_resize
     from ..io.images import ImageReadError, read_image
     from ..io.images import write_image
     if not already_cropped and detector is None:
