@@ -133,7 +133,7 @@ def child(args):
     sampler.mark('start')
     sampler.start()
     _hook_trainer(sampler)
-    from ppgan_ext.engine.cli import main
+    from ppgan_ext.cli import main
     interval = max(1, args.iters // args.validations)
     extra = CONFIGS[args.child][2](args.iters, interval)
     main(['-c', os.path.join('configs', args.child + '.yaml'), '--seed', '0',

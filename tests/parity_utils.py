@@ -10,6 +10,9 @@ import os
 import numpy as np
 
 import ppgan_ext  # noqa: F401  (Paddle-3 shim before anything from ppgan)
+import paddle
+
+from ppgan_ext.convert import convert_state_dict
 from ppgan_ext.io.torch_reader import load_torch_state_dict
 
 PARITY_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -59,3 +62,10 @@ def assert_parity(out, case_json, expected=None):
         f"{case_json['case']}: max abs error {err:.3e} > suggested_atol "
         f'{atol:.3e}')
     return err
+
+
+def load_converted(net, src_state):
+    """Convert ``src_state`` for ``net`` and load it in place."""
+    converted = convert_state_dict(src_state, net)
+    net.set_state_dict({k: paddle.to_tensor(v) for k, v in converted.items()})
+    return net

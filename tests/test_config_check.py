@@ -47,7 +47,7 @@ def test_unknown_top_level_and_section_keys(tmp_path):
 
 
 def test_cli_refuses_a_bad_config_before_training(tmp_path, capsys):
-    from ppgan_ext.engine.cli import run
+    from ppgan_ext.cli import run
     with pytest.raises(SystemExit) as e:
         run(['-c', 'configs/rdn_x4.yaml', '-o',
              'model.generator.growth_rate=big', f'output_dir={tmp_path}'])

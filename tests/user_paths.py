@@ -51,7 +51,7 @@ def train(config, out, overrides, seed=0, extra=()):
     """``tools/main.py -c config --seed seed [extra] -o output_dir=out ...``
     in this process (under a fresh name scope, as a new process would);
     returns the trainer and its run folder."""
-    from ppgan_ext.engine.cli import main
+    from ppgan_ext.cli import main
     with paddle.utils.unique_name.guard():
         trainer = main(['-c', config, '--seed', str(seed), '--device', 'cpu',
                         *extra, '-o', f'output_dir={out}', *overrides])
@@ -63,7 +63,7 @@ def run_tool(module, argv):
     ``__main__`` does; returns ``(exit code, stdout + stderr)``."""
     import importlib
     if module == 'main':  # tools/main.py is the Trainer's command line
-        from ppgan_ext.engine.cli import run as entry
+        from ppgan_ext.cli import run as entry
     else:
         entry = importlib.import_module(f'tools.{module}').main
     buf = io.StringIO()

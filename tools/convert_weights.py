@@ -6,10 +6,7 @@ Example:
   python tools/main.py -c configs/rdn_x4.yaml --evaluate-only --load rdn_x4.pdparams
 """
 import argparse
-import os
-import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def main(argv=None):
@@ -39,6 +36,5 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    from tools.quiet import quiet_third_party
-    quiet_third_party()
-    main()
+    import _tool
+    _tool.run(main)

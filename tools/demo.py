@@ -22,7 +22,6 @@ import time
 import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
 
 METRIC = re.compile(r'Metric (\w+): ([-\d.]+|inf|nan)')
 CROPS = {'chelsea': (40, 110, 160), 'astronaut': (40, 80, 160)}  # y, x, side
@@ -163,6 +162,5 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    from tools.quiet import quiet_third_party
-    quiet_third_party()
-    main()
+    import _tool
+    _tool.run(main)

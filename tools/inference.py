@@ -15,10 +15,8 @@ skipped. Grayscale inputs are expanded to RGB, RGBA loses its alpha channel,
 16-bit inputs are reduced to 8-bit (see ppgan_ext/io/images.py).
 """
 import argparse
-import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def main(argv=None):
@@ -59,6 +57,5 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    from tools.quiet import quiet_third_party
-    quiet_third_party()
-    main()
+    import _tool
+    _tool.run(main)

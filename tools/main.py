@@ -1,12 +1,12 @@
 """Train / evaluate any PaddleGAN or ppgan_ext model: PaddleGAN's tools/main.py
 plus --device and --amp. See README.md for examples."""
-import os
-import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+def main(argv=None):
+    from ppgan_ext.cli import run
+    run(argv)
+
 
 if __name__ == '__main__':
-    from tools.quiet import quiet_third_party
-    quiet_third_party()
-    from ppgan_ext.engine.cli import run
-    run()
+    import _tool
+    _tool.run(main)

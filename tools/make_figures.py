@@ -17,11 +17,9 @@ r"""Pictures for people, made from the project's own outputs.
 import argparse
 import os
 import re
-import sys
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def _label(img, text):
@@ -222,6 +220,5 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    from tools.quiet import quiet_third_party
-    quiet_third_party()
-    main()
+    import _tool
+    _tool.run(main)

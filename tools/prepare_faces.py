@@ -27,11 +27,6 @@ import argparse
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-import ppgan_ext  # noqa: E402,F401
-from ppgan_ext.faceutils import BACKENDS  # noqa: E402
-
 
 def input_files(inputs):
     """Every regular, non-hidden file of the given files/folders (sorted)."""
@@ -49,6 +44,7 @@ def input_files(inputs):
 
 
 def main(argv=None):
+    from ppgan_ext.faceutils import BACKENDS
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument('--input', nargs='+', help='photos or folders of photos')
@@ -109,6 +105,5 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    from tools.quiet import quiet_third_party
-    quiet_third_party()
-    sys.exit(main())
+    import _tool
+    _tool.run(main)

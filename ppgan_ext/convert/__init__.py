@@ -15,16 +15,11 @@ import numpy as np
 import paddle
 
 from ..errors import UserError
-from ..io.checkpoint import CheckpointError
-from ..io.safe_pickle import UnsafeCheckpointError
-from ..io.torch_reader import load_torch_state_dict
+from ..io.checkpoint import check_state_fits
 
-__all__ = [
-    'ConversionError', 'CheckpointError', 'UnsafeCheckpointError',
-    'register_mapping', 'register_config_adapter', 'adapt_net_config',
-    'strip_data_parallel', 'get_mapping', 'convert_state_dict',
-    'load_torch_state_dict', 'paddle_state_shapes'
-]
+__all__ = ['ConversionError', 'register_mapping', 'register_config_adapter',
+           'adapt_net_config', 'strip_data_parallel', 'get_mapping',
+           'convert_state_dict']
 
 
 class ConversionError(UserError, ValueError):
@@ -96,12 +91,6 @@ def get_mapping(net):
     return _MAPPINGS[name]
 
 
-def paddle_state_shapes(net):
-    """``{key: shape}`` of everything ``net.set_state_dict`` would load."""
-    return collections.OrderedDict(
-        (k, tuple(v.shape)) for k, v in net.state_dict().items())
-
-
 _BN_RENAMES = {'running_mean': '_mean', 'running_var': '_variance'}
 
 
@@ -140,33 +129,11 @@ def convert_state_dict(src_state, net):
     # DataParallel prefixes are dropped here, once, for every family
     mapped = get_mapping(net)(strip_data_parallel(src_state), net)
     mapped = apply_layout_conventions(mapped, net)
-    expected = paddle_state_shapes(net)
+    check_state_fits(net, mapped, f'converted checkpoint for '
+                     f'{type(net).__name__}', ConversionError)
     target_dtypes = {k: v.dtype for k, v in net.state_dict().items()}
-    missing = [k for k in expected if k not in mapped]
-    extra = [k for k in mapped if k not in expected]
-    bad = [
-        f'{k}: checkpoint {tuple(mapped[k].shape)} vs network {expected[k]}'
-        for k in expected
-        if k in mapped and tuple(mapped[k].shape) != expected[k]
-    ]
-    if missing or extra or bad:
-        lines = [f'checkpoint does not fit {type(net).__name__}:']
-        if missing:
-            lines.append(f'  missing keys ({len(missing)}): {missing[:20]}')
-        if extra:
-            lines.append(f'  unexpected keys ({len(extra)}): {extra[:20]}')
-        if bad:
-            lines.append(f'  mis-shaped keys ({len(bad)}): {bad[:20]}')
-        raise ConversionError('\n'.join(lines))
     out = collections.OrderedDict()
-    for k in expected:
+    for k in target_dtypes:
         dtype = str(target_dtypes[k]).replace('paddle.', '')
         out[k] = mapped[k].astype(dtype if dtype != 'bfloat16' else 'float32')
     return out
-
-
-def load_converted(net, src_state):
-    """Convert ``src_state`` for ``net`` and load it in place."""
-    converted = convert_state_dict(src_state, net)
-    net.set_state_dict({k: paddle.to_tensor(v) for k, v in converted.items()})
-    return net

@@ -1,7 +1,7 @@
 """Export a generator with ``paddle.jit.save`` and check it under Paddle Inference.
 
 The exported graph takes a dynamic batch (and, for image-to-image
-generators, dynamic height and width). :func:`check_export` loads the export
+generators, dynamic height and width). :func:`export_error` loads the export
 with ``paddle.inference`` -- on CPU with oneDNN by default, the fast path --
 and compares it with the dynamic-graph output on a sample.
 
@@ -25,8 +25,8 @@ from .export_forms import to_export_form
 from .precision import PrecisionError, resolve_precision
 
 __all__ = ['input_spec_for', 'export_generator', 'export_info',
-           'create_predictor', 'run_predictor', 'check_export',
-           'export_error', 'sample_input']
+           'create_predictor', 'run_predictor', 'export_error',
+           'sample_input']
 
 
 def _in_channels(net):
@@ -182,9 +182,3 @@ def export_error(net, path_prefix, samples, mkldnn=True):
         worst = max(worst, float(np.max(np.abs(got - want))))
         scale = max(scale, float(np.max(np.abs(want))))
     return worst, scale
-
-
-def check_export(net, path_prefix, samples, mkldnn=True):
-    """Max abs difference between the export (Paddle Inference) and ``net``
-    over one sample array or a list of them (one predictor for all)."""
-    return export_error(net, path_prefix, samples, mkldnn)[0]

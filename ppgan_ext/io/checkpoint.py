@@ -116,9 +116,10 @@ def _examples(keys, n=3):
     return shown + (', ...' if len(keys) > n else '')
 
 
-def check_state_fits(net, state, what):
-    """Raise :class:`WeightsMismatchError` (prefixed ``what``) unless
-    ``state`` has exactly ``net``'s keys with its shapes.
+def check_state_fits(net, state, what, error=WeightsMismatchError):
+    """Raise ``error`` (prefixed ``what``) unless ``state`` has exactly
+    ``net``'s keys with its shapes: the one check every loader of weights
+    uses (``--load``, ``--resume``, the converter, the deploy tools).
 
     Paddle's ``set_state_dict`` skips what does not fit with one warning
     per key and leaves the rest of the net as it was; weights from another
@@ -133,10 +134,10 @@ def check_state_fits(net, state, what):
     problems = [f'{len(keys)} {kind} (e.g. {_examples(keys)})'
                 for kind, keys in (('missing', missing),
                                    ('unexpected', extra),
-                                   ('of another shape (file vs net)', shapes))
+                                   ('mis-shaped (file vs net)', shapes))
                 if keys]
     if problems:
-        raise WeightsMismatchError(
+        raise error(
             f'{what}: does not fit this network ({len(own)} keys): '
             + '; '.join(problems) + '. Do the config and the weights '
             'belong together?')

@@ -28,8 +28,6 @@ The VGG19 of the perceptual loss is loaded when training is set up
 (``setup_optimizers``), so ``--evaluate-only`` needs no VGG weights.
 """
 import collections
-import copy
-import os
 
 import paddle
 from ppgan.metrics.fid import FID
@@ -327,27 +325,3 @@ class SPARNetHDModel(ExtModelMixin, BaseModel):
                 metric.update(self.output, self.gt)
             else:
                 metric.update(outs, gts)
-
-    def export_model(self, export_model=None, output_dir=None,
-                     inputs_size=None, **kwargs):
-        """Export ``generator_ema`` with ``paddle.jit.save`` (input
-        1x3xSxS, S = the generator's ``in_size``, unless ``inputs_size``).
-
-        A copy is traced, so the model's own EMA net stays usable in eager
-        mode afterwards (ppgan's version converts the net in place). Other
-        ``export_model`` lists go to ppgan's ``BaseModel.export_model``.
-        """
-        if export_model not in (None, [{'name': 'generator_ema',
-                                         'inputs_num': 1}]):
-            return super().export_model(export_model, output_dir,
-                                        inputs_size)
-        shape = (inputs_size or [[1, 3, self.in_size, self.in_size]])[0]
-        ema = self.nets['generator_ema']
-        net = copy.deepcopy(getattr(ema, '_layers', ema))
-        net.eval()
-        static = paddle.jit.to_static(
-            net, input_spec=[paddle.static.InputSpec(shape, 'float32')])
-        path = os.path.join(output_dir or 'inference_model',
-                            f'{type(self).__name__.lower()}_generator_ema')
-        paddle.jit.save(static, path)
-        return path

@@ -129,7 +129,7 @@ def test_cli_errors_are_clear(tmp_path, capsys):
 
 @pytest.mark.parametrize('other, message', [
     ({'num_blocks': 2}, r'does not fit .*: 4 unexpected \(e.g. blocks.1.'),
-    ({'num_features': 16}, r'does not fit .*of another shape .*e.g. '
+    ({'num_features': 16}, r'does not fit .*mis-shaped .*e.g. '
                            r'sfe1.weight \[16, 3, 3, 3\] vs \[8, 3, 3, 3\]'),
 ])
 def test_weights_of_another_shape_are_refused(tmp_path, other, message):

@@ -15,7 +15,7 @@ sys.path.insert(0, ROOT)
 import ppgan_ext  # noqa: E402,F401
 from ppgan.models.sr_model import BaseSRModel  # noqa: E402
 
-from ppgan_ext.engine.cli import main  # noqa: E402
+from ppgan_ext.cli import main  # noqa: E402
 
 seen = []
 _setup_input = BaseSRModel.setup_input

@@ -43,5 +43,5 @@ def arm_kill(kill_at):
 if __name__ == '__main__':
     if os.environ.get('PPGAN_EXT_KILL_AT'):
         arm_kill(int(os.environ['PPGAN_EXT_KILL_AT']))
-    from ppgan_ext.engine.cli import run
+    from ppgan_ext.cli import run
     run(sys.argv[1:])

@@ -13,7 +13,7 @@ from ppgan.models.criterions.pixel_loss import L1Loss
 from ppgan_ext.amp import Amp, NonFiniteLossError
 from ppgan_ext.prepare.demo_data import build_demo_sr
 from ppgan_ext.io.checkpoint import load_checkpoint
-from ppgan_ext.engine.cli import main, run
+from ppgan_ext.cli import main, run
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))

@@ -7,7 +7,7 @@ import numpy as np
 import paddle
 import pytest
 
-from ppgan_ext.convert import load_converted
+from tests.parity_utils import load_converted
 from ppgan_ext.io.checkpoint import CheckpointError
 from ppgan_ext.io.safe_pickle import UnsafeCheckpointError
 from ppgan_ext.io.torch_reader import load_torch_state_dict

@@ -15,7 +15,7 @@ from ppgan.metrics.builder import METRICS
 from ppgan_ext.config import load_config
 from ppgan_ext.config_check import validate_config
 from ppgan_ext.io.images import read_image
-from ppgan_ext.engine.cli import main, run
+from ppgan_ext.cli import main, run
 from ppgan_ext.faceutils import DlibUnavailableError, FaceDetector, align_face
 from ppgan_ext.metrics.face_identity import (FaceIdentitySimilarity,
                                              FaceLandmarkNME)

@@ -123,7 +123,7 @@ def test_tool_overrides_apply_to_the_run_config(rdn):
         '--weights', rdn['weights'], '-o', 'model.generator.num_features=16',
         '--input', 'data/demo_sr/test_X2', '--out', str(rdn['tmp'] / 'o')])
     assert code == 2, log
-    one_error_line(log, 'of another shape', '[8, 3, 3, 3] vs [16, 3, 3, 3]')
+    one_error_line(log, 'mis-shaped', '[8, 3, 3, 3] vs [16, 3, 3, 3]')
 
 
 def test_no_config_and_no_run_folder(rdn, tmp_path):

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import ppgan_ext  # noqa: F401
-from ppgan_ext.prepare import pairs_writer
+from ppgan_ext.io import images as image_files
 from ppgan_ext.io.images import read_image
 from ppgan_ext.io.images import write_image
 from ppgan_ext.io.checkpoint import save_checkpoint
@@ -175,11 +175,11 @@ def test_interrupted_write_leaves_nothing(tmp_path, monkeypatch):
     def crash_midway(path, img):
         open(path, 'wb').write(b'\x89PNG partial')
         raise KeyboardInterrupt
-    monkeypatch.setattr(pairs_writer.cv2, 'imwrite', crash_midway)
+    monkeypatch.setattr(image_files.cv2, 'imwrite', crash_midway)
     with pytest.raises(KeyboardInterrupt):
         write_image(str(tmp_path / 'x.png'), good_rgb())
     assert os.listdir(tmp_path) == []
-    monkeypatch.setattr(pairs_writer.cv2, 'imwrite', lambda p, i: False)
+    monkeypatch.setattr(image_files.cv2, 'imwrite', lambda p, i: False)
     with pytest.raises(OSError, match='x.png: could not write image'):
         write_image(str(tmp_path / 'x.png'), good_rgb())
     assert os.listdir(tmp_path) == []

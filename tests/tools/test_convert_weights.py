@@ -20,7 +20,7 @@ import ppgan_ext.convert.mappings.rdn  # noqa: F401  (registers the mapping)
 from ppgan.models.generators.builder import build_generator
 from ppgan_ext.config import load_config
 from ppgan_ext.prepare.demo_data import build_demo_sr
-from ppgan_ext.engine import cli
+from ppgan_ext import cli
 from ppgan_ext.io.checkpoint import load_checkpoint
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(

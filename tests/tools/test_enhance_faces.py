@@ -14,7 +14,7 @@ from ppgan_ext.io.images import read_image
 from ppgan_ext.io.images import write_image
 from ppgan_ext.deploy.face_enhance import Background, FaceEnhancer
 from ppgan_ext.io.checkpoint import save_checkpoint
-from ppgan_ext.engine.cli import main as train
+from ppgan_ext.cli import main as train
 from tests.predictor_fakes import NearestX2ForTests, write_config
 from tests.real_faces import astronaut, group_photo
 from tests.tiny_sparnet import ROOT, tiny_sparnet_config

@@ -18,7 +18,7 @@ from ppgan_ext.config import load_config
 from ppgan_ext.convert import ConversionError
 from ppgan_ext.convert.tool import convert_checkpoint
 from ppgan_ext.io.checkpoint import load_checkpoint
-from ppgan_ext.engine.cli import main
+from ppgan_ext.cli import main
 from tests.parity_utils import load_case
 
 OPTIM = {'name': 'Adam', 'beta1': 0.0, 'beta2': 0.99}

@@ -2,7 +2,7 @@
 
 A tiny RDN (G0=8, D=2, C=2, G=8) on the embedded demo photos
 (``data/demo_sr``, built on first use) driven by
-``ppgan_ext.engine.cli.main`` in-process, so the whole module stays a few
+``ppgan_ext.cli.main`` in-process, so the whole module stays a few
 seconds on 2 CPU cores.
 """
 import logging
@@ -16,7 +16,7 @@ import pytest
 import ppgan_ext  # noqa: F401  (compat + registrations before ppgan)
 from ppgan_ext.config import load_config
 from ppgan_ext.prepare.demo_data import build_demo_sr
-from ppgan_ext.engine import cli
+from ppgan_ext import cli
 from ppgan_ext.io.checkpoint import load_checkpoint
 from ppgan_ext.engine.trainer import ExtTrainer
 

@@ -1,4 +1,4 @@
-"""SPARNet through ppgan_ext.engine.cli.main with a tiny config on real faces:
+"""SPARNet through ppgan_ext.cli.main with a tiny config on real faces:
 train -> validate (FacePSNR/FaceSSIM + ppgan PSNR/SSIM) -> images and
 attention maps on disk and in VisualDL -> --resume -> --evaluate-only on HR
 and on LR folders; tools/convert_weights.py on the tiny_sparnet reference
@@ -17,7 +17,7 @@ import ppgan_ext.datasets.face_sr_dataset  # noqa: F401
 import ppgan_ext.models.sparnet_model  # noqa: F401
 from ppgan_ext.io.torch_reader import load_torch_state_dict
 from ppgan_ext.io.checkpoint import load_checkpoint
-from ppgan_ext.engine.cli import main
+from ppgan_ext.cli import main
 from tests.parity_utils import load_case
 from tests.real_faces import write_lfw_faces as write_faces
 from tests.tiny_sparnet import ROOT, tiny_sparnet_config

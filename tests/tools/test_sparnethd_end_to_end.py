@@ -21,7 +21,7 @@ import ppgan_ext.models.sparnethd_model  # noqa: F401
 from ppgan.models.discriminators.builder import build_discriminator
 from ppgan_ext.config import load_config
 from ppgan_ext.io.checkpoint import load_checkpoint
-from ppgan_ext.engine.cli import main
+from ppgan_ext.cli import main
 from ppgan_ext.models.generators.sparnet import SPARNet
 from tests.train_parity import Case
 from tools import convert_weights

@@ -12,8 +12,8 @@ import logging
 import shlex
 import sys
 
-from ..errors import UserError
-from ..tool_config import add_config_arguments, load_tool_config
+from .errors import UserError
+from .tool_config import add_config_arguments, load_tool_config
 
 __all__ = ['build_parser', 'main', 'run']
 
@@ -77,13 +77,12 @@ def main(argv=None):
             'initialised weights; give --load WEIGHTS (or '
             '--allow-random-weights to do it anyway)')
 
-    import ppgan_ext  # noqa: F401  (compat + registrations before ppgan use)
 
-    from ..amp import Amp
-    from ..config_check import validate_config
-    from ..device import set_device
-    from .run_setup import setup_run
-    from .trainer import (ExtTrainer, TrainingInterrupted,
+    from .amp import Amp
+    from .config_check import validate_config
+    from .device import set_device
+    from .engine.run_setup import setup_run
+    from .engine.trainer import (ExtTrainer, TrainingInterrupted,
                           read_training_checkpoint)
 
     args.config_file, cfg = load_tool_config(
@@ -143,7 +142,7 @@ def run(argv=None):
     ppgan's builders re-raise constructor failures as other exception types,
     so the whole cause/context chain is searched for one of ours.
     """
-    from ..errors import exit_on_user_error
+    from .errors import exit_on_user_error
     try:
         with exit_on_user_error():
             main(argv)
