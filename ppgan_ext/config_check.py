@@ -24,6 +24,7 @@ from ppgan.models.generators.builder import GENERATORS
 from ppgan.solver.builder import LRSCHEDULERS, OPTIMIZERS
 
 from .config import ConfigError
+from .models.base import plugin_model
 from .value_range import (dataset_value_range, describe, resolve_value_range,
                           value_range_of)
 
@@ -222,9 +223,9 @@ def validate_config(cfg, source='config'):
                 errors.append(f'{section}.{key} = {value!r}: expected '
                               f'{keys[key].__name__}')
     model = cfg.get('model')
-    model_cls = MODELS._obj_map.get((model or {}).get('name'))
     # keys a model reads itself from other sections (e.g. a second lr)
-    extra = getattr(model_cls, 'config_keys_consumed', {})
+    plugin = plugin_model(model) if isinstance(model, dict) else None
+    extra = plugin.config_keys_consumed if plugin else {}
     if isinstance(model, dict):
         _check_block(model, MODELS, 'model', errors,
                      consumed={k for k, v in model.items()

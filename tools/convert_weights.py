@@ -29,7 +29,7 @@ def main(argv=None):
     from ppgan_ext.config import load_config
     from ppgan_ext.convert.tool import convert_checkpoint
     from ppgan_ext.errors import exit_on_user_error
-    with exit_on_user_error(also=(KeyError, )):
+    with exit_on_user_error():
         cfg = load_config(args.config_file, args.opt)
         convert_checkpoint(cfg, args.src, args.dst, args.net, args.key,
                            args.allow_module_pickle)

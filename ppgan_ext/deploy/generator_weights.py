@@ -8,11 +8,12 @@ naming the keys.
 """
 import numpy as np
 import paddle
-from ppgan.models.builder import MODELS
 from ppgan.models.generators.builder import build_generator
 
 from ..errors import UserError
-from ..io.checkpoint import (WeightsMismatchError, check_state_fits, load_checkpoint)
+from ..io.checkpoint import (WeightsMismatchError, check_state_fits,
+                             load_checkpoint)
+from ..models.base import plugin_model
 
 __all__ = ['read_generator_weights', 'load_generator_weights',
            'load_generator']
@@ -49,11 +50,10 @@ def load_generator(cfg, weights):
     """
     name, state = read_generator_weights(weights)
     model_cfg = cfg['model']
-    model_cls = MODELS._obj_map.get(model_cfg.get('name'))
-    shaped = getattr(model_cls, 'generator_config_for', None)
+    model_cls = plugin_model(model_cfg)
     try:
-        gen_cfg = dict(shaped(model_cfg, state) if shaped else
-                       model_cfg['generator'])
+        gen_cfg = (model_cls.generator_config_for(model_cfg, state)
+                   if model_cls else dict(model_cfg['generator']))
     except UserError as e:
         raise WeightsMismatchError(f'{weights}: {e}') from None
     net = build_generator(dict(gen_cfg))

@@ -42,6 +42,7 @@ stop cleanly), fixing or adding, each in the method that owns it:
 """
 import contextlib
 import glob
+import logging
 import math
 import os
 import random
@@ -51,8 +52,10 @@ import threading
 import time
 
 import paddle
+from paddle.distributed import ParallelEnv
 from ppgan.datasets.builder import build_dataloader
 from ppgan.engine.trainer import IterLoader, Trainer
+from ppgan.models.builder import build_model
 from ppgan.utils.profiler import add_profiler_step
 from ppgan.utils.timer import TimeAverager
 from ppgan.utils.visual import tensor2img
@@ -61,9 +64,9 @@ from ..amp import Amp, AmpError, NonFiniteLossError
 from ..datasets.base import DatasetError
 from ..errors import UserError
 from ..models.base import ExtModelMixin
+from ..io.checkpoint import check_state_fits, load_checkpoint, save_checkpoint
 from ..progress import logs_above_bars, progress
 from ..value_range import resolve_value_range
-from ..io.checkpoint import check_state_fits, load_checkpoint, save_checkpoint
 from .resumable_loader import make_resumable
 from .run_state import (capture_rng, optimizer_param_names,
                         rename_optimizer_state, restore_rng)
@@ -146,39 +149,79 @@ class ExtTrainer(Trainer):
     checkpoints."""
 
     def __init__(self, cfg, amp=None, seed=None):
-        if paddle.distributed.get_rank() != 0:
-            # ppgan opens a VisualDL writer on every rank; they collide in
-            # one log file and every scalar appears once per rank.
-            cfg['enable_visualdl'] = False
+        # ppgan's constructor, in its order, with the model given its run
+        # context (AMP policy, output folder) before optimizers exist
+        self.logger = logging.getLogger('ppgan.engine.trainer')
+        self.cfg = cfg
+        self.output_dir = cfg.output_dir
+        self.max_eval_steps = cfg.model.get('max_eval_steps', None)
+        self.local_rank = ParallelEnv().local_rank
+        self.world_size = ParallelEnv().nranks
+        self.log_interval = cfg.log_config.interval
+        self.visual_interval = cfg.log_config.visiual_interval
+        self.weight_interval = cfg.snapshot_config.interval
+        self.start_epoch = self.current_epoch = 1
+        self.current_iter = self.inner_iter = 1
+        self.batch_id = self.global_steps = 0
+        self.last_metrics, self.last_checkpoint = {}, None
+        self.amp = amp or Amp()
         self.value_range = resolve_value_range(cfg)
         cfg['min_max'] = self.value_range  # read by ppgan's visual()
-        super().__init__(cfg)
-        self.model.output_dir = self.output_dir
-        self.amp = amp or Amp()
-        self.last_metrics = {}
-        if self.amp.enabled and not getattr(self.model, 'supports_amp',
-                                            False):
+
+        self.model = build_model(cfg.model)
+        if isinstance(self.model, ExtModelMixin):
+            self.model.bind_run(amp=self.amp, output_dir=self.output_dir)
+        elif self.amp.enabled:
             raise AmpError(
                 f'--amp {self.amp.level}: model {type(self.model).__name__} '
                 "is ppgan's own and has no mixed-precision path; use "
                 '--amp off for it')
-        self.model.amp = self.amp
-        self.last_checkpoint = None
-        if cfg.is_train and self.iters_per_epoch == 0:
-            train = cfg.dataset.train
-            raise DatasetError(
-                f'dataset.train: {len(self.train_dataloader.dataset)} '
-                f"sample(s), fewer than batch_size={train.get('batch_size', 1)}"
-                ': no full batch to train on; add data or lower '
-                'dataset.train.batch_size')
+        if self.world_size > 1:
+            self.distributed_data_parallel()
+
+        validate = cfg.get('validate') or {}
+        self.metrics = (self.model.setup_metrics(validate['metrics'])
+                        if 'metrics' in validate else None)
+        self.is_save_img = validate.get('save_img', True)
+        # ppgan opens a VisualDL writer on every rank; they would collide in
+        # one log file with every scalar once per rank
+        self.enable_visualdl = (cfg.get('enable_visualdl', False) and
+                                paddle.distributed.get_rank() == 0)
+        if self.enable_visualdl:
+            import visualdl
+            self.vdl_logger = visualdl.LogWriter(logdir=cfg.output_dir)
         if cfg.is_train:
-            # the seed of the augmentation stream; saved in checkpoints
-            self.data_seed = (int(seed) if seed is not None else
-                              random.SystemRandom().randrange(2**31))
-            self.train_dataloader = make_resumable(self.train_dataloader,
-                                                   self.data_seed)
-        if cfg.is_train and self.amp.level == 'O2':
-            self.amp.decorate(self.model.nets, self.optimizers)
+            self._set_up_training(cfg, seed)
+
+    def _set_up_training(self, cfg, seed):
+        loader = build_dataloader(cfg.dataset.train)
+        self.iters_per_epoch = len(loader)
+        if self.iters_per_epoch == 0:
+            raise DatasetError(
+                f'dataset.train: {len(loader.dataset)} sample(s), fewer than '
+                f"batch_size={cfg.dataset.train.get('batch_size', 1)}: no "
+                'full batch to train on; add data or lower '
+                'dataset.train.batch_size')
+        # the seed of the augmentation stream; saved in checkpoints
+        self.data_seed = (int(seed) if seed is not None else
+                          random.SystemRandom().randrange(2**31))
+        self.train_dataloader = make_resumable(loader, self.data_seed)
+        if 'iters_per_epoch' in cfg.get('lr_scheduler', {}):
+            cfg.lr_scheduler.iters_per_epoch = self.iters_per_epoch
+        self.lr_schedulers = self.model.setup_lr_schedulers(cfg.lr_scheduler)
+        self.optimizers = self.model.setup_optimizers(self.lr_schedulers,
+                                                      cfg.optimizer)
+        self.epochs = cfg.get('epochs', None)
+        self.by_epoch = bool(self.epochs)
+        if self.by_epoch:
+            self.total_iters = self.epochs * self.iters_per_epoch
+            self.weight_interval *= self.iters_per_epoch
+        else:
+            self.total_iters = cfg.total_iters
+        self.validate_interval = (cfg.validate.get('interval', -1)
+                                  if cfg.get('validate') is not None else -1)
+        self.model.set_total_iter(self.total_iters)
+        self.profiler_options = cfg.profiler_options
 
     def distributed_data_parallel(self):
         # ppgan wraps every net in paddle.DataParallel, which refuses nets
@@ -187,7 +230,8 @@ class ExtTrainer(Trainer):
         # layers a DataParallel reducer cannot follow) are left unwrapped.
         if not paddle.distributed.is_initialized():  # run_setup may have
             paddle.distributed.init_parallel_env()
-        if getattr(self.model, 'handles_distributed', False):
+        if isinstance(self.model, ExtModelMixin) and \
+                self.model.handles_distributed:
             return
         unused = self.cfg.get('find_unused_parameters', False)
         for name, net in self.model.nets.items():
@@ -271,9 +315,7 @@ class ExtTrainer(Trainer):
             losses = ', '.join(f'{k}={float(v):.4g}' for k, v in
                                self.model.get_current_losses().items())
             cause = f'non-finite loss: {losses}'
-        what = str(cause)
-        if f'iteration {self.current_iter}' not in what:
-            what = f'iteration {self.current_iter}: {what}'
+        what = f'iteration {self.current_iter}: {cause}'
         kept = (f'the last checkpoint, {self.last_checkpoint}, is untouched'
                 if self.last_checkpoint else 'no checkpoint was written yet')
         return f'{what}. Training stopped; {kept}.'
@@ -357,9 +399,8 @@ class ExtTrainer(Trainer):
             state['epoch'] = epoch
             for n, opt in self.model.optimizers.items():
                 state[n] = opt.state_dict()
-            extra = getattr(self.model, 'extra_state', None)
-            if extra is not None:
-                state['model_extra'] = extra()
+            if isinstance(self.model, ExtModelMixin):
+                state['model_extra'] = self.model.extra_state()
             if self.amp.enabled:
                 state['amp_scalers'] = self.amp.state_dict()
             state['run_state'] = self._run_state()
@@ -411,9 +452,8 @@ class ExtTrainer(Trainer):
             raise NotATrainingCheckpoint(
                 f'--resume {checkpoint_path}: has no {missing}; it was not '
                 f'saved by this model ({type(self.model).__name__})')
-        set_extra = getattr(self.model, 'set_extra_state', None)
-        if set_extra is not None and 'model_extra' in state:
-            set_extra(state['model_extra'])
+        if isinstance(self.model, ExtModelMixin) and 'model_extra' in state:
+            self.model.set_extra_state(state['model_extra'])
         done = state['epoch']
         self.current_iter = done + 1
         self.global_steps = done

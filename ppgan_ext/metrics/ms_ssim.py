@@ -222,5 +222,8 @@ class MSSSIMDiversity(paddle.metric.Metric):
             return float('nan')
         return total / count
 
+    input_kind = 'tensors'
+    min_side = 11  # the 11x11 Gaussian window
+
     def name(self):
         return 'MSSSIMDiversity'

@@ -305,5 +305,12 @@ class LaplacianSWD(paddle.metric.Metric):
             return float('nan')
         return float(np.mean(list(levels.values())))
 
+    input_kind = 'tensors'
+
+    @property
+    def min_side(self):
+        """The coarsest pyramid level must hold one descriptor patch."""
+        return max(self.patch_size, 3)
+
     def name(self):
         return 'LaplacianSWD'

@@ -44,6 +44,7 @@ from ppgan.solver import build_optimizer
 
 from ..config import ConfigError
 from ..registry import register
+from ..metrics.kinds import min_side
 from ..io.visuals import batch_to_uint8, make_grid, to_model_range
 from .base import ExtModelMixin, unwrap
 from .ema import copy_weights, make_ema, update_ema
@@ -354,7 +355,7 @@ class PGANModel(ExtModelMixin, BaseModel):
         return 4 * 2**(len(self.depth_scales) - 1)
 
     # -- optimizers -----------------------------------------------------------
-    def setup_optimizers(self, lr, cfg):
+    def build_optimizers(self, lr, cfg):
         """ppgan's optimizer section: one optimizer for ``generator`` and one
         for ``discriminator`` (``net_names``); remembered for rebuilding."""
         if cfg.get('name', None):
@@ -389,9 +390,10 @@ class PGANModel(ExtModelMixin, BaseModel):
             params = unwrap(self.nets[net_name]).parameters()
             self.optimizers[opt_name] = build_optimizer(cfg, self._optim_lr,
                                                         params)
-        if self.amp.level == 'O2' and self.optimizers:
-            nets = {n: self.nets[n] for n in self._optim_roles}
-            self.amp.decorate(nets, self.optimizers)
+
+    def amp_nets(self):
+        """G and D (the EMA stays float32, as the reference's average)."""
+        return {n: self.nets[n] for n in self._optim_roles}
 
     def _optimizer(self, net_name):
         return self.optimizers[self._optim_roles[net_name]]
@@ -430,6 +432,7 @@ class PGANModel(ExtModelMixin, BaseModel):
         copy_weights(ema, g)
         if self._optim_roles:
             self._build_optimizers()
+            self.decorate_for_amp()
         logger.info(f'PGAN: grown to scale {scale} ({self.resolution}x'
                     f'{self.resolution}, depth {self.depth_scales[scale]})')
 
@@ -642,7 +645,7 @@ class PGANModel(ExtModelMixin, BaseModel):
         self.fake = fake
         self._eval_batch += 1
         for metric in (metrics or {}).values():
-            if self.resolution >= _min_side(metric):
+            if self.resolution >= min_side(metric):
                 metric.update(fake, real)
 
     def validation_visuals(self):
@@ -651,12 +654,3 @@ class PGANModel(ExtModelMixin, BaseModel):
         grid = self._eval_grid
         return {'grid': grid} if grid is not None else {}
 
-
-def _min_side(metric):
-    """Smallest image side a metric can score (others are not updated)."""
-    name = type(metric).__name__
-    if name == 'LaplacianSWD':
-        return max(metric.patch_size, 3)
-    if name == 'MSSSIMDiversity':
-        return 11
-    return 1

@@ -30,7 +30,6 @@ The VGG19 of the perceptual loss is loaded when training is set up
 import collections
 
 import paddle
-from ppgan.metrics.fid import FID
 from ppgan.models.base_model import BaseModel
 from ppgan.models.builder import MODELS
 from ppgan.models.criterions.builder import build_criterion
@@ -39,6 +38,8 @@ from ppgan.models.generators.builder import build_generator
 from ppgan.solver import build_lr_scheduler, build_optimizer
 from ppgan.utils.visual import tensor2img
 
+from ..config import ConfigError
+from ..metrics.kinds import input_kind
 from ..registry import register
 from .base import ExtModelMixin
 from ..modules.init import init_normal
@@ -100,9 +101,9 @@ class SPARNetHDModel(ExtModelMixin, BaseModel):
                  accumulate_steps=1, init_normal_std=0.02):
         super().__init__()
         if not 0.0 <= float(ema_decay) < 1.0:
-            raise ValueError(f'model.ema_decay={ema_decay} must be in [0, 1)')
+            raise ConfigError(f'model.ema_decay={ema_decay} must be in [0, 1)')
         if int(accumulate_steps) != accumulate_steps or accumulate_steps < 1:
-            raise ValueError(f'model.accumulate_steps={accumulate_steps} must '
+            raise ConfigError(f'model.accumulate_steps={accumulate_steps} must '
                              'be a positive integer')
         self.ema_decay = float(ema_decay)
         self.in_size = int(generator.get('in_size', 512))
@@ -146,30 +147,30 @@ class SPARNetHDModel(ExtModelMixin, BaseModel):
             self.lr_scheduler['optimD'] = build_lr_scheduler(cfg)
             return self.lr_scheduler
         if set(cfg) != set(_OPTIMIZERS):
-            raise ValueError(
+            raise ConfigError(
                 f'lr_scheduler: expected a scheduler (with name:) or one per '
                 f'optimiser {sorted(_OPTIMIZERS)}, got keys {sorted(cfg)}')
         self.lr_scheduler = {n: build_lr_scheduler(c) for n, c in cfg.items()}
         return self.lr_scheduler
 
-    def setup_optimizers(self, lr, cfg):
+    def build_optimizers(self, lr, cfg):
         """Build ``optimG`` (generator) and ``optimD`` (discriminator), and
         the training-only criteria (the VGG of the perceptual loss)."""
         if 'discriminator' not in self.nets or self.gan_criterion is None:
-            raise ValueError('training SPARNetHDModel needs model.'
+            raise ConfigError('training SPARNetHDModel needs model.'
                              'discriminator and model.gan_criterion')
         if set(cfg) != set(_OPTIMIZERS):
-            raise ValueError(f'optimizer: expected exactly the keys '
+            raise ConfigError(f'optimizer: expected exactly the keys '
                              f'{sorted(_OPTIMIZERS)}, got {sorted(cfg)}')
         for name, net_name in _OPTIMIZERS.items():
             opt_cfg = dict(cfg[name])
             net_names = opt_cfg.pop('net_names', [net_name])
             if list(net_names) != [net_name]:
-                raise ValueError(f'optimizer.{name}.net_names must be '
+                raise ConfigError(f'optimizer.{name}.net_names must be '
                                  f'[{net_name}], got {net_names}')
             if isinstance(lr, dict):
                 if name not in lr:
-                    raise ValueError(f'lr_scheduler has no entry {name}')
+                    raise ConfigError(f'lr_scheduler has no entry {name}')
                 opt_lr = lr[name]
             else:
                 opt_lr = lr
@@ -237,7 +238,7 @@ class SPARNetHDModel(ExtModelMixin, BaseModel):
         k = self.accumulate_steps
         n = self.lq.shape[0]
         if n % k:
-            raise ValueError(f'model.accumulate_steps={k} must divide the '
+            raise ConfigError(f'model.accumulate_steps={k} must divide the '
                              f'batch size {n} (dataset.train.batch_size)')
         if k == 1:
             return [(self.lq, self.gt)]
@@ -307,8 +308,9 @@ class SPARNetHDModel(ExtModelMixin, BaseModel):
 
     # -- evaluation ----------------------------------------------------------
     def test_iter(self, metrics=None):
-        """Enhance with ``generator_ema`` and update the metrics: PSNR/SSIM
-        get uint8 HWC images, ppgan's FID the [-1, 1] tensors."""
+        """Enhance with ``generator_ema`` and update the metrics with what
+        each takes (``metrics.kinds``): uint8 HWC images (PSNR/SSIM) or the
+        [-1, 1] tensors (ppgan's FID)."""
         ema = self.nets['generator_ema']
         ema.eval()
         with paddle.no_grad():
@@ -319,9 +321,7 @@ class SPARNetHDModel(ExtModelMixin, BaseModel):
         outs = [tensor2img(o, self.value_range) for o in self.output]
         gts = [tensor2img(t, self.value_range) for t in self.gt]
         for metric in metrics.values():
-            if isinstance(metric, FID):
-                # ppgan's FID takes NCHW batches in [-1, 1] (as its GPEN and
-                # CycleGAN models pass them), not lists of uint8 images
+            if input_kind(metric) == 'tensors':
                 metric.update(self.output, self.gt)
             else:
                 metric.update(outs, gts)

@@ -86,7 +86,7 @@ def test_train_iter_goes_through_amp():
     model = make_model()
     opt = paddle.optimizer.Adam(
         1e-3, parameters=model.nets['generator'].parameters())
-    model.amp = RecordingAmp()
+    model.bind_run(amp=RecordingAmp())  # as ExtTrainer does
     data, _ = batch()
     model.setup_input(data)
     before = model.nets['generator'].out_conv.conv.weight.numpy().copy()
