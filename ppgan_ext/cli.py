@@ -77,13 +77,12 @@ def main(argv=None):
             'initialised weights; give --load WEIGHTS (or '
             '--allow-random-weights to do it anyway)')
 
-
     from .amp import Amp
     from .config_check import validate_config
     from .device import set_device
     from .engine.run_setup import setup_run
     from .engine.trainer import (ExtTrainer, TrainingInterrupted,
-                          read_training_checkpoint)
+                                 read_training_checkpoint)
 
     args.config_file, cfg = load_tool_config(
         args.config_file, args.opt, args.resume or args.load,

@@ -1,8 +1,9 @@
 """Shims that let ppgan 2.1.0 import and run under Paddle 3.x.
 
 Every shim lives here, is applied once by ``import ppgan_ext`` *before*
-ppgan's models, datasets and metrics are imported, and has a test in ``tests/test_compat.py``. Keep each one the
-smallest thing that works and say why it is needed.
+ppgan's models, datasets and metrics are imported, and has a test in
+``tests/test_compat.py``. Keep each one the smallest thing that works and
+say why it is needed.
 
 Shims:
 

@@ -13,7 +13,6 @@ class may list keys it reads itself from other sections in
 import inspect
 
 import numpy as np
-
 from ppgan.datasets.builder import DATASETS
 from ppgan.datasets.preprocess.builder import PREPROCESS, TRANSFORMS
 from ppgan.metrics.builder import METRICS

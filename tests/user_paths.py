@@ -105,6 +105,23 @@ def trainer_images(run, kind):
     return found
 
 
+def export_run(trained, folder='export'):
+    """``tools/export_model.py --load`` the run's weights (no ``-c``: the
+    run's config.yaml); returns the export's prefix and its ``.export.json``
+    record."""
+    import json
+
+    from ppgan_ext.tool_config import run_name
+    out = os.path.join(trained['tmp'], folder)
+    code, log = run_tool('export_model', ['--load', trained['weights'],
+                                          '--out', out])
+    assert code == 0, log
+    prefix = os.path.join(out, run_name(os.path.join(trained['run'],
+                                                     'config.yaml')))
+    with open(prefix + '.export.json') as f:
+        return prefix, json.load(f)
+
+
 def run_export(prefix, x):
     """The exported model at ``prefix`` under Paddle Inference (oneDNN)."""
     from ppgan_ext.deploy.export import create_predictor, run_predictor

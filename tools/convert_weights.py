@@ -8,7 +8,6 @@ Example:
 import argparse
 
 
-
 def main(argv=None):
     from ppgan_ext.tool_config import add_config_arguments
     p = argparse.ArgumentParser(description=__doc__,

@@ -1,4 +1,5 @@
-"""The README demo (`make demo`): train this plugin's RDN on the embedded photos.
+"""The README demo (`make demo`): train this plugin's RDN on the embedded
+photos.
 
 1. trains configs/rdn_x2_demo.yaml (or --config, any SR config) with
    tools/main.py --seed 0, saving the validation images;
@@ -54,7 +55,8 @@ def shown(path):
 
 def only_child(parent):
     """The run folder tools/main.py made in the fresh ``parent``."""
-    runs = [p for p in glob.glob(os.path.join(parent, '*')) if os.path.isdir(p)]
+    runs = [p for p in glob.glob(os.path.join(parent, '*'))
+            if os.path.isdir(p)]
     if len(runs) != 1:
         raise SystemExit(f'{parent}: expected one run folder, found {runs}')
     return runs[0]
@@ -85,10 +87,8 @@ def main(argv=None):
     import ppgan_ext  # noqa: F401
     from ppgan.metrics.psnr_ssim import calculate_psnr
     from ppgan_ext.config import load_config
-    from ppgan_ext.io.images import bicubic_resize
+    from ppgan_ext.io.images import bicubic_resize, read_image, write_image
     from ppgan_ext.prepare.demo_data import build_demo_sr
-    from ppgan_ext.io.images import read_image
-    from ppgan_ext.io.images import write_image
     from ppgan_ext.prepare.baselines import bicubic_baseline
     from tools.make_figures import side_by_side
 
@@ -135,7 +135,8 @@ def main(argv=None):
                               '--input', lq_path, '--out', out_dir])
     sr = read_image(os.path.join(out_dir, f'{args.photo}.png'))
     trainer_png = newest(
-        glob.glob(os.path.join(run, 'visual_test', f'*{args.photo}_output.png')),
+        glob.glob(os.path.join(run, 'visual_test',
+                               f'*{args.photo}_output.png')),
         f'validation image of {args.photo} in {run}/visual_test')
     diff = np.abs(sr.astype(np.int16) - read_image(trainer_png))
     same = diff.mean() <= 1 and diff.max() <= 2

@@ -26,7 +26,6 @@ import os
 import sys
 
 
-
 def main(argv=None):
     from ppgan_ext.tool_config import (add_config_arguments,
                                        add_precision_argument)
@@ -64,8 +63,7 @@ def main(argv=None):
     args = p.parse_args(argv)
 
     import ppgan_ext  # noqa: F401
-    from ppgan_ext.io.images import ImageReadError, read_image
-    from ppgan_ext.io.images import write_image
+    from ppgan_ext.io.images import ImageReadError, read_image, write_image
     from ppgan_ext.deploy.face_enhance import Background, FaceEnhancer
     from ppgan_ext.deploy.predictor import expand_inputs
     from ppgan_ext.device import set_device

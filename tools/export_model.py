@@ -17,7 +17,6 @@ import os
 import sys
 
 
-
 def main(argv=None):
     from ppgan_ext.tool_config import add_config_arguments
     p = argparse.ArgumentParser(description=__doc__,

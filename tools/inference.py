@@ -18,7 +18,6 @@ import argparse
 import sys
 
 
-
 def main(argv=None):
     from ppgan_ext.tool_config import (add_config_arguments,
                                        add_precision_argument)

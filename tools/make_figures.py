@@ -21,7 +21,6 @@ import re
 import numpy as np
 
 
-
 def _label(img, text):
     import cv2
     out = img.copy()
@@ -59,9 +58,7 @@ def _check_pair(hr, lr, sr, args):
 def sr_compare(args):
     import ppgan_ext  # noqa: F401
     from ppgan.metrics.psnr_ssim import calculate_psnr
-    from ppgan_ext.io.images import bicubic_resize
-    from ppgan_ext.io.images import read_image
-    from ppgan_ext.io.images import write_image
+    from ppgan_ext.io.images import bicubic_resize, read_image, write_image
     from ppgan_ext.deploy.predictor import SRPredictor
     from ppgan_ext.errors import exit_on_user_error
     with exit_on_user_error():
@@ -150,8 +147,7 @@ def _strip(tiles, width):
 
 def faces(args):
     import ppgan_ext  # noqa: F401
-    from ppgan_ext.io.images import bicubic_resize
-    from ppgan_ext.io.images import read_image
+    from ppgan_ext.io.images import bicubic_resize, read_image
     from ppgan_ext.deploy.face_enhance import Background, FaceEnhancer
     from ppgan_ext.errors import exit_on_user_error
     from ppgan_ext.faceutils import FaceDetector

@@ -10,7 +10,6 @@ import argparse
 import os
 
 
-
 def main(argv=None):
     from ppgan_ext.tool_config import (add_config_arguments,
                                        add_precision_argument)

@@ -20,7 +20,6 @@ import os
 import sys
 
 
-
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawTextHelpFormatter)

@@ -4,7 +4,6 @@ from the photos and faces scikit-image ships."""
 import argparse
 
 
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument('--root', default='data', help='output folder')

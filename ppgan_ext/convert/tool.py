@@ -10,7 +10,7 @@ evaluation (which uses the EMA net) sees the converted weights.
 """
 import paddle
 from ppgan.models.discriminators.builder import (DISCRIMINATORS,
-                                                  build_discriminator)
+                                                 build_discriminator)
 from ppgan.models.generators.builder import GENERATORS, build_generator
 
 from ..io.checkpoint import save_checkpoint

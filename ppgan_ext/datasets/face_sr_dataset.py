@@ -21,12 +21,12 @@ import numpy as np
 import paddle
 from ppgan.datasets.builder import DATASETS
 
-from ..registry import register
+from ..io.images import read_image
 from ..io.visuals import to_model_range
+from ..registry import register
 from .base import ClearErrorsMixin, DatasetError, checked_images
 from .face_transforms import (hflip, lr_from_hr, random_scale_crop,
                               square_resize)
-from ..io.images import read_image
 
 __all__ = ['FaceSRDataset']
 

@@ -31,10 +31,10 @@ import paddle
 from paddle.io import Dataset
 from ppgan.datasets.builder import DATASETS
 
-from ..registry import register
-from ..io.visuals import to_model_range
-from .base import DatasetError, checked_images
 from ..io.images import read_image
+from ..io.visuals import to_model_range
+from ..registry import register
+from .base import DatasetError, checked_images
 
 __all__ = ['FFHQDegradationDataset', 'degrade_face', 'motion_blur_kernel']
 

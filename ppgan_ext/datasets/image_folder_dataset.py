@@ -20,9 +20,9 @@ import numpy as np
 from paddle.io import Dataset
 from ppgan.datasets.builder import DATASETS
 
-from ..registry import register
-from ..io.visuals import to_model_range
 from ..io.images import ImageReadError, image_size, list_images, read_image
+from ..io.visuals import to_model_range
+from ..registry import register
 from .sr_folder_dataset import DatasetError
 
 __all__ = ['ImageFolderDataset', 'list_images_recursive', 'center_crop']

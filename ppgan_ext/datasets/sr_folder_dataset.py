@@ -20,9 +20,9 @@ from ppgan.datasets.builder import DATASETS
 from ppgan.datasets.preprocess.builder import PREPROCESS
 from ppgan.datasets.preprocess.io import LoadImageFromFile
 
+from ..io.images import ImageReadError, image_size, list_images, read_image
 from ..registry import register, replace
 from .base import ClearErrorsMixin, DatasetError, QuietCompose
-from ..io.images import ImageReadError, image_size, list_images, read_image
 
 __all__ = ['SRFolderDataset', 'ReadImage', 'CheckedSRDataset',
            'CheckedLoadImageFromFile', 'DatasetError', 'check_sr_pairs',

@@ -23,9 +23,9 @@ against its original.
   nearest resize, and one padding shared by the skip and down convs.
 * ``PixelNorm`` -> :class:`ConvPixelNorm`: the channel mean of squares as
   a 1x1 conv (oneDNN's channel reduction is ~7x slower).
-* ``PGANGenerator``: each scale's up-sampling + first conv becomes one
-  :class:`UpsampleConv` (4 instead of 9 taps per output on 4x the pixels:
-  4/9 of the work).
+* ``UpscalingEqualizedConv2d`` (a PGAN generator scale's up-sampling + first
+  conv) -> one :class:`UpsampleConv` (4 instead of 9 taps per output on 4x
+  the pixels: 4/9 of the work).
 * ppgan's ``RRDBNet`` -> :class:`ExportRRDBNet`: its up-sampling + conv as
   :class:`UpsampleConv`, with no ``interpolate`` (which Paddle 3.3's oneDNN
   executor cannot run).
@@ -36,10 +36,11 @@ import paddle.nn as nn
 import paddle.nn.functional as F
 from ppgan.models.generators.rrdb_net import RRDBNet
 
-from ..modules.equalized_layers import (EqualizedConv2d, EqualizedLinear, PixelNorm, upscale_then)
-from ..models.generators.pgan import PGANGenerator
-from ..modules.conv_blocks import ConvNormAct, SpectralNormConv2D
 from ..models.generators.sparnet_blocks import HourglassAttention
+from ..modules.conv_blocks import ConvNormAct, SpectralNormConv2D
+from ..modules.equalized_layers import (EqualizedConv2d, EqualizedLinear,
+                                        PixelNorm,
+                                        UpscalingEqualizedConv2d)
 from ..modules.ops import crop_to, edge_pad, reflect_pad, upsample_nearest
 
 __all__ = ['to_export_form', 'ChannelPReLU', 'ReluLeaky', 'ReluPReLU',
@@ -190,8 +191,6 @@ class UpsampleConv(nn.Layer):
     and the extra outputs cut off (transposed-conv padding 3).
     """
 
-    upsamples_input = True
-
     def __init__(self, weight, bias, pad='zeros'):
         super().__init__()
         kernel = subpixel_weight(weight)
@@ -278,8 +277,10 @@ class CroppingHourglass(nn.Layer):
 
 
 class ExportRRDBNet(nn.Layer):
-    """ppgan's ``RRDBNet`` (ESRGAN) with each ``interpolate`` + conv as an
-    :class:`UpsampleConv`; same layers, same forward otherwise."""
+    """ppgan's ``RRDBNet`` (ESRGAN) with each ``interpolate`` + conv as one
+    layer, an :class:`UpsampleConv` where the conv is a plain 3x3 one; same
+    layers otherwise. The forward is restated because ppgan's calls
+    ``interpolate`` itself."""
 
     def __init__(self, src):
         super().__init__()
@@ -289,13 +290,25 @@ class ExportRRDBNet(nn.Layer):
             conv = getattr(src, name)
             if _is_plain_conv(conv, 3) and _padding_is(conv, 1):
                 setattr(self, name, UpsampleConv.from_conv(conv))
+            else:
+                setattr(self, name, _upscaled(conv))
 
     def forward(self, x):
         fea = self.conv_first(x)
         fea = fea + self.trunk_conv(self.RRDB_trunk(fea))
-        fea = self.lrelu(upscale_then(self.upconv1, fea))
-        fea = self.lrelu(upscale_then(self.upconv2, fea))
+        fea = self.lrelu(self.upconv1(fea))
+        fea = self.lrelu(self.upconv2(fea))
         return self.conv_last(self.lrelu(self.HRconv(fea)))
+
+
+class _Upscale2x(nn.Layer):
+    def forward(self, x):
+        return upsample_nearest(x, 2)
+
+
+def _upscaled(conv):
+    """``conv(nearest x2 up-sampling(x))`` as one layer."""
+    return nn.Sequential(_Upscale2x(), conv)
 
 
 def _leaky(layer):
@@ -335,12 +348,11 @@ def _equalized_linear(layer):
     return linear
 
 
-def _pgan(net):
-    for pair in net.scale_layers:
-        conv = pair[0]
-        if _is_plain_conv(conv, 3) and _padding_is(conv, 1):
-            pair[0] = UpsampleConv.from_conv(conv)
-    return net
+def _upscaling_equalized_conv(layer):
+    conv = _equalized_conv(layer)
+    if _is_plain_conv(conv, 3) and _padding_is(conv, 1):
+        return UpsampleConv.from_conv(conv)
+    return _upscaled(conv)
 
 
 # exact layer type -> function building its export form
@@ -348,11 +360,11 @@ _FORMS = {
     nn.LeakyReLU: _leaky,
     SpectralNormConv2D: _spectral,
     EqualizedConv2d: _equalized_conv,
+    UpscalingEqualizedConv2d: _upscaling_equalized_conv,
     EqualizedLinear: _equalized_linear,
     PixelNorm: lambda layer: ConvPixelNorm(layer.epsilon),
     ConvNormAct: ExportConvNormAct,
     HourglassAttention: CroppingHourglass,
-    PGANGenerator: _pgan,
     RRDBNet: ExportRRDBNet,
 }
 # what a bf16 export changes (see the module docstring)

@@ -1,7 +1,8 @@
 """Enhance the faces of whole photos, as Face-SPARNet's
 ``test_enhance_single_unalign.py`` (and Real-ESRGAN's ``--face_enhance``):
 
-1. faces are found with 5 landmarks (:class:`~ppgan_ext.faceutils.FaceDetector`);
+1. faces are found with 5 landmarks
+   (:class:`~ppgan_ext.faceutils.FaceDetector`);
 2. each is aligned by a similarity transform to the face model's template
    at the model's size (SPARNetHD 512: ``ffhq``; SPARNet 128: ``celeba``;
    see :mod:`ppgan_ext.faceutils.align`) and restored;
@@ -17,9 +18,8 @@ import cv2
 import numpy as np
 
 from ..config import ConfigError
+from ..faceutils import FaceDetector, align_face, default_template, paste_faces
 from ..io.images import bicubic_resize
-from ..faceutils import (FaceDetector, align_face, default_template,
-                         paste_faces)
 from ..progress import progress
 from .predictor import SRPredictor
 

@@ -12,9 +12,8 @@ oneDNN, like ``SRPredictor`` (``engine``, ``precision``).
 import numpy as np
 import paddle
 
-from ..io.visuals import make_grid
+from ..io.visuals import batch_to_uint8, make_grid
 from ..tool_config import load_tool_config
-from ..io.visuals import batch_to_uint8
 from ..value_range import resolve_value_range
 from .export import run_predictor
 from .export_cache import cached_predictor

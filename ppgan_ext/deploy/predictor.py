@@ -34,15 +34,14 @@ import numpy as np
 import paddle
 
 from ..config import ConfigError
-from ..io.images import bicubic_resize
-from ..io.images import IMAGE_EXTENSIONS, ImageReadError, read_image
-from ..io.images import write_image
 from ..errors import UserError
+from ..io.images import (IMAGE_EXTENSIONS, ImageReadError, bicubic_resize,
+                         read_image, write_image)
+from ..io.visuals import to_model_range, to_uint8
 from ..output_paths import ensure_writable_dir
 from ..progress import echo, progress, stages
 from ..tool_config import load_tool_config
 from ..value_range import describe, resolve_value_range, value_range_of
-from ..io.visuals import to_model_range, to_uint8
 from .export import _in_channels, run_predictor
 from .export_cache import cached_predictor
 from .generator_weights import load_generator

@@ -63,8 +63,8 @@ from ppgan.utils.visual import tensor2img
 from ..amp import Amp, AmpError, NonFiniteLossError
 from ..datasets.base import DatasetError
 from ..errors import UserError
-from ..models.base import ExtModelMixin
 from ..io.checkpoint import check_state_fits, load_checkpoint, save_checkpoint
+from ..models.base import ExtModelMixin
 from ..progress import logs_above_bars, progress
 from ..value_range import resolve_value_range
 from .resumable_loader import make_resumable

@@ -34,8 +34,8 @@ import numpy as np
 from ..io.images import bicubic_resize
 
 __all__ = ['TEMPLATES', 'LANDMARK_WEIGHTS', 'default_template',
-           'template_points', 'fit_similarity', 'align_face', 'crop_face', 'feather_mask',
-           'paste_faces']
+           'template_points', 'fit_similarity', 'align_face', 'crop_face',
+           'feather_mask', 'paste_faces']
 
 _FFHQ = np.array([[0.6695, 0.4740], [0.5743, 0.4759], [0.3305, 0.4740],
                   [0.4257, 0.4759], [0.5000, 0.6575]])

@@ -18,8 +18,8 @@ The photo is searched at the scale where the smallest wanted face
 (``min_face`` px) is as large as the smallest face the detector finds
 (80 px, for HOG and MMOD), its longer side capped at ``max_side`` (so in a
 photo larger than ``max_side * min_face / 80`` px the smallest faces found
-are larger than ``min_face``); landmarks are found at full resolution. Overlapping boxes of one face are merged (non-maximum
-suppression), weak HOG hits (``min_score``) dropped, and at most
+are larger than ``min_face``); landmarks are found at full resolution.
+Overlapping boxes of one face are merged (non-maximum suppression), weak HOG hits (``min_score``) dropped, and at most
 ``max_faces`` faces, the largest, returned, largest first.
 """
 import sys

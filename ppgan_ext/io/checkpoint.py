@@ -21,8 +21,7 @@ import pickle
 import numpy as np
 from ppgan.utils.filesystem import save as ppgan_save
 
-from .safe_pickle import (CheckpointError, SafeUnpickler,
-                          UnsafeCheckpointError)
+from .safe_pickle import CheckpointError, SafeUnpickler, UnsafeCheckpointError
 
 __all__ = ['CheckpointError', 'WeightsMismatchError', 'save_checkpoint',
            'load_checkpoint', 'check_state_fits']

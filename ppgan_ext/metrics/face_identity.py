@@ -16,8 +16,8 @@ the face's geometry. For each SR / HR pair (HxWx3 uint8 RGB, as
   identical faces.
 
 Pairs whose HR image has no detectable face are left out of the mean (NaN
-when no pair has one); how many is logged at each validation. Scores are averaged over every rank's
-pairs. Without dlib, building either metric fails with one line saying how
+when no pair has one); how many is logged at each validation. Scores are
+averaged over every rank's pairs. Without dlib, building either metric fails with one line saying how
 to install it.
 """
 import logging

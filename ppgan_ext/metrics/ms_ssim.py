@@ -19,9 +19,8 @@ Two deliberate choices, both as in TensorFlow's ``ssim_multiscale``:
 
 import numpy as np
 import paddle
-from scipy.ndimage import correlate1d
-
 from ppgan.metrics.builder import METRICS
+from scipy.ndimage import correlate1d
 
 from ..progress import progress
 from ..registry import register

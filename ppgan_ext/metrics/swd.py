@@ -26,7 +26,6 @@ from collections import OrderedDict
 
 import numpy as np
 import paddle
-
 from ppgan.metrics.builder import METRICS
 
 from ..progress import progress
@@ -272,6 +271,7 @@ class LaplacianSWD(paddle.metric.Metric):
             raise ValueError(
                 "ranks disagree on image size or pyramid depth: "
                 f"{[(s[0], len(s[1])) for s in shards]}")
+
         def merge(k):
             return [np.concatenate([s[k][i] for s in shards])
                     for i in range(len(shards[0][k]))]

@@ -17,7 +17,6 @@ from .base import unwrap
 __all__ = ['make_ema', 'update_ema', 'copy_weights']
 
 
-
 def make_ema(net):
     """A frozen deep copy of ``net`` to hold its moving average."""
     ema = copy.deepcopy(unwrap(net))

@@ -43,9 +43,10 @@ from ppgan.models.generators.builder import build_generator
 from ppgan.solver import build_optimizer
 
 from ..config import ConfigError
-from ..registry import register
-from ..metrics.kinds import min_side
 from ..io.visuals import batch_to_uint8, make_grid, to_model_range
+from ..metrics.kinds import min_side
+from ..modules.progressive import with_depths
+from ..registry import register
 from .base import ExtModelMixin, unwrap
 from .ema import copy_weights, make_ema, update_ema
 from .random_source import PaddleRandom
@@ -201,7 +202,6 @@ def scales_in_state(state_dict):
     return count
 
 
-
 def _write_png(path, img_hwc):
     from ..io.images import write_image
     write_image(path, img_hwc)
@@ -308,10 +308,7 @@ class PGANModel(ExtModelMixin, BaseModel):
         if not 1 <= scales <= len(depths):
             raise ConfigError(f'the weights have {scales} PGAN scale(s) but '
                               f'model.depth_scales lists {len(depths)}')
-        cfg = dict(model_cfg['generator'])
-        cfg.pop('depth_scale0', None)
-        cfg['depths'] = depths[:scales]
-        return cfg
+        return with_depths(model_cfg['generator'], depths[:scales])
 
     # -- construction helpers -------------------------------------------------
     def _start_cfg(self, net_cfg, key):
@@ -330,8 +327,7 @@ class PGANModel(ExtModelMixin, BaseModel):
         if d0 is not None and d0 != want[0]:
             raise ConfigError(f'model.{key}.depth_scale0={d0} contradicts '
                               f'model.depth_scales[0]={want[0]}')
-        cfg['depths'] = want
-        return cfg
+        return with_depths(cfg, want)
 
     @property
     def generator(self):
@@ -653,4 +649,3 @@ class PGANModel(ExtModelMixin, BaseModel):
         first batch; later batches have no images of their own)."""
         grid = self._eval_grid
         return {'grid': grid} if grid is not None else {}
-

@@ -40,11 +40,11 @@ from ppgan.utils.visual import tensor2img
 
 from ..config import ConfigError
 from ..metrics.kinds import input_kind
+from ..modules.conv_blocks import SpectralNormConv2D
+from ..modules.init import init_normal
 from ..registry import register
 from .base import ExtModelMixin
-from ..modules.init import init_normal
 from .ema import make_ema, update_ema
-from ..modules.conv_blocks import SpectralNormConv2D
 
 __all__ = ['SPARNetHDModel', 'refresh_spectral_norm']
 
@@ -103,8 +103,8 @@ class SPARNetHDModel(ExtModelMixin, BaseModel):
         if not 0.0 <= float(ema_decay) < 1.0:
             raise ConfigError(f'model.ema_decay={ema_decay} must be in [0, 1)')
         if int(accumulate_steps) != accumulate_steps or accumulate_steps < 1:
-            raise ConfigError(f'model.accumulate_steps={accumulate_steps} must '
-                             'be a positive integer')
+            raise ConfigError(f'model.accumulate_steps={accumulate_steps} '
+                              'must be a positive integer')
         self.ema_decay = float(ema_decay)
         self.in_size = int(generator.get('in_size', 512))
         self.accumulate_steps = int(accumulate_steps)
@@ -158,16 +158,16 @@ class SPARNetHDModel(ExtModelMixin, BaseModel):
         the training-only criteria (the VGG of the perceptual loss)."""
         if 'discriminator' not in self.nets or self.gan_criterion is None:
             raise ConfigError('training SPARNetHDModel needs model.'
-                             'discriminator and model.gan_criterion')
+                              'discriminator and model.gan_criterion')
         if set(cfg) != set(_OPTIMIZERS):
             raise ConfigError(f'optimizer: expected exactly the keys '
-                             f'{sorted(_OPTIMIZERS)}, got {sorted(cfg)}')
+                              f'{sorted(_OPTIMIZERS)}, got {sorted(cfg)}')
         for name, net_name in _OPTIMIZERS.items():
             opt_cfg = dict(cfg[name])
             net_names = opt_cfg.pop('net_names', [net_name])
             if list(net_names) != [net_name]:
                 raise ConfigError(f'optimizer.{name}.net_names must be '
-                                 f'[{net_name}], got {net_names}')
+                                  f'[{net_name}], got {net_names}')
             if isinstance(lr, dict):
                 if name not in lr:
                     raise ConfigError(f'lr_scheduler has no entry {name}')
@@ -239,7 +239,7 @@ class SPARNetHDModel(ExtModelMixin, BaseModel):
         n = self.lq.shape[0]
         if n % k:
             raise ConfigError(f'model.accumulate_steps={k} must divide the '
-                             f'batch size {n} (dataset.train.batch_size)')
+                              f'batch size {n} (dataset.train.batch_size)')
         if k == 1:
             return [(self.lq, self.gt)]
         return list(zip(paddle.split(self.lq, k), paddle.split(self.gt, k)))

@@ -25,7 +25,7 @@ def check_choice(name, value, choices):
     """Lower-case ``value`` and check it is one of ``choices``."""
     if not isinstance(value, str) or value.lower() not in choices:
         raise ConfigError(f'unsupported {name}={value!r}; expected one of '
-                         f'{list(choices)}')
+                          f'{list(choices)}')
     return value.lower()
 
 
@@ -75,7 +75,7 @@ def make_norm(norm_type, channels):
     if norm_type == 'gn':
         if channels % GN_GROUPS:
             raise ConfigError(f"norm_type='gn' uses {GN_GROUPS} groups, which "
-                             f'does not divide {channels} channels')
+                              f'does not divide {channels} channels')
         return nn.GroupNorm(GN_GROUPS, channels, epsilon=1e-5)
     return None
 

@@ -18,7 +18,7 @@ from .ops import upsample_nearest
 
 __all__ = [
     'EqualizedConv2d', 'EqualizedLinear', 'PixelNorm', 'MinibatchStdDev',
-    'upscale2d', 'upscale_then'
+    'upscale2d', 'UpscalingEqualizedConv2d'
 ]
 
 
@@ -72,10 +72,21 @@ class EqualizedConv2d(nn.Conv2D):
         self.he_scale = math.sqrt(2. / fan_in)
 
     def forward(self, x):
-        out = super().forward(x)
+        # named, not super(): paddle.jit.to_static resolves a bare super()
+        # in a subclass's call chain to this method again (endless recursion)
+        out = nn.Conv2D.forward(self, x)
         if self.equalized:
             out = out * self.he_scale
         return out
+
+
+class UpscalingEqualizedConv2d(EqualizedConv2d):
+    """:class:`EqualizedConv2d` applied to its input up-sampled x2 (nearest):
+    the first conv of a PGAN generator scale. Same parameters and keys as
+    :class:`EqualizedConv2d`; one layer, so an export can fuse the two."""
+
+    def forward(self, x):
+        return EqualizedConv2d.forward(self, upscale2d(x))
 
 
 class EqualizedLinear(nn.Linear):
@@ -129,15 +140,6 @@ def upscale2d(x, factor=2):
     return upsample_nearest(x, factor)
 
 
-def upscale_then(conv, x):
-    """``conv(upscale2d(x))``; a ``conv`` with ``upsamples_input = True``
-    (the export form ``ppgan_ext.deploy.export_forms.UpsampleConv``) does
-    both itself."""
-    if getattr(conv, 'upsamples_input', False):
-        return conv(x)
-    return conv(upscale2d(x))
-
-
 class MinibatchStdDev(nn.Layer):
     """Append one channel holding the minibatch standard deviation.
 
@@ -179,30 +181,3 @@ class MinibatchStdDev(nn.Layer):
                              paddle.shape(grouped[:, :, :1]))
         stat = paddle.reshape(stat, [-1, 1, h, w])
         return paddle.concat([x, stat], axis=1)
-
-
-class ProgressiveLayersMixin:
-    """Layer factories and scale bookkeeping shared by PGAN's G and D.
-
-    Users set ``equalized_lr`` and ``init_bias_to_zero`` and define
-    ``num_scales``.
-    """
-
-    def _conv(self, cin, cout, k, padding=0):
-        return EqualizedConv2d(cin, cout, k, padding=padding,
-                               equalized=self.equalized_lr,
-                               init_bias_to_zero=self.init_bias_to_zero)
-
-    def _linear(self, fin, fout):
-        return EqualizedLinear(fin, fout, equalized=self.equalized_lr,
-                               init_bias_to_zero=self.init_bias_to_zero)
-
-    @property
-    def resolution(self):
-        """Side of the images at the current scale."""
-        return 4 * 2**(self.num_scales - 1)
-
-    @staticmethod
-    def _check_depth(depth):
-        if not isinstance(depth, int) or isinstance(depth, bool) or depth < 1:
-            raise ValueError(f'depth must be a positive int, got {depth!r}')

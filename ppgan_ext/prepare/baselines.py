@@ -3,11 +3,10 @@ import numpy as np
 from ppgan.metrics.psnr_ssim import calculate_psnr, calculate_ssim
 
 from ..datasets.base import DatasetError
-from ..io.images import bicubic_resize
-from ..io.images import read_image
 from ..datasets.face_sr_dataset import FaceSRDataset
 from ..datasets.face_transforms import lr_from_hr
 from ..datasets.sr_folder_dataset import check_sr_pairs
+from ..io.images import bicubic_resize, read_image
 from ..metrics.face_psnr_ssim import FacePSNR, FaceSSIM
 
 __all__ = ['bicubic_baseline', 'face_bicubic_baseline']

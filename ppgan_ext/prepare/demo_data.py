@@ -14,10 +14,9 @@ import tempfile
 
 import numpy as np
 
+from ..io.images import bicubic_resize, write_image
 from ..progress import progress
 from .build_stamp import is_built, write_stamp
-from ..io.images import bicubic_resize
-from ..io.images import write_image
 from .pairs_writer import write_pairs
 
 __all__ = ['build_demo_sr', 'DEMO_SR_SCALES', 'TRAIN_PHOTOS', 'TEST_PHOTOS']
@@ -48,7 +47,6 @@ def _tiles(img, tile):
     for y in range(0, h - tile + 1, tile):
         for x in range(0, w - tile + 1, tile):
             yield y // tile, x // tile, img[y:y + tile, x:x + tile]
-
 
 
 def build_demo_sr(root='data', force=False, log=print):

@@ -14,9 +14,9 @@ import tempfile
 
 import numpy as np
 
+from ..io.images import write_image
 from ..progress import progress
 from .build_stamp import is_built, write_stamp
-from ..io.images import write_image
 
 __all__ = ['build_demo_faces_lfw', 'lfw_faces', 'NUM_FACES']
 

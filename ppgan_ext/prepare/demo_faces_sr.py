@@ -23,13 +23,11 @@ import tempfile
 
 import numpy as np
 
+from ..faceutils import FaceBox, crop_face
+from ..io.images import bicubic_resize, read_image, write_image
 from ..progress import progress
 from .build_stamp import is_built, write_stamp
 from .demo_faces_lfw import lfw_faces
-from ..io.images import bicubic_resize
-from ..faceutils import FaceBox, crop_face
-from ..io.images import read_image
-from ..io.images import write_image
 
 __all__ = ['build_demo_faces', 'N_TRAIN_LFW', 'FACE_SIZE', 'LR_SIZE']
 
@@ -49,7 +47,6 @@ def _lfw_faces():
     for i, grey in enumerate(lfw_faces()[:N_LFW_FACES]):
         up = bicubic_resize(grey[..., None], (FACE_SIZE, FACE_SIZE))
         yield i, np.repeat(up, 3, axis=2)
-
 
 
 def build_demo_faces(root='data', force=False, log=print):

@@ -49,8 +49,7 @@ def write_face_crops(paths, out, size=128, margin=0.25, already_cropped=False,
     and skipped. Returns a :class:`FaceCropReport`.
     """
     from ..datasets.face_transforms import square_resize
-    from ..io.images import ImageReadError, read_image
-    from ..io.images import write_image
+    from ..io.images import ImageReadError, read_image, write_image
     if not already_cropped and detector is None:
         detector = FaceDetector()
     report = FaceCropReport()

@@ -12,11 +12,10 @@ import math
 import os
 from dataclasses import dataclass, field
 
-from ..io.images import (ImageReadError, list_images, read_image,
-                         write_image)
-from ..progress import echo, progress
 from ..datasets.degradations import DEGRADATIONS, mod_crop
 from ..datasets.sr_folder_dataset import check_sr_pairs
+from ..io.images import ImageReadError, list_images, read_image, write_image
+from ..progress import echo, progress
 
 __all__ = ['PairReport', 'write_pairs']
 

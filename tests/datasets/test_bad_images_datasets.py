@@ -18,8 +18,7 @@ from ppgan_ext.datasets.base import DatasetError
 from ppgan_ext.datasets.face_sr_dataset import FaceSRDataset
 from ppgan_ext.datasets.ffhq_degradation_dataset import FFHQDegradationDataset
 from ppgan_ext.datasets.image_folder_dataset import ImageFolderDataset
-from ppgan_ext.io.images import ImageReadError
-from ppgan_ext.io.images import write_image
+from ppgan_ext.io.images import ImageReadError, write_image
 from ppgan_ext.prepare.baselines import bicubic_baseline
 from tests.bad_images import (ALL_KINDS, BAD_KINDS, expected_rgb, good_rgb,
                               write_kind)

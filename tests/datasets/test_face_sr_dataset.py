@@ -12,8 +12,7 @@ from ppgan_ext.io.images import bicubic_resize
 from ppgan_ext.datasets.face_sr_dataset import FaceSRDataset
 from ppgan_ext.datasets.face_transforms import (random_resized_crop_box,
                                                 random_scale_crop)
-from ppgan_ext.io.images import ImageReadError, read_image
-from ppgan_ext.io.images import write_image
+from ppgan_ext.io.images import ImageReadError, read_image, write_image
 from ppgan_ext.datasets.sr_folder_dataset import DatasetError
 
 

@@ -16,7 +16,9 @@ from ppgan_ext.deploy.export_forms import (ChannelPReLU, ConvPixelNorm,
                                            UpsampleConv,
                                            conv_with, fold_bn,
                                            to_export_form)
-from ppgan_ext.modules.equalized_layers import (EqualizedConv2d, EqualizedLinear, PixelNorm)
+from ppgan_ext.modules.equalized_layers import (EqualizedConv2d,
+                                                EqualizedLinear, PixelNorm,
+                                                UpscalingEqualizedConv2d)
 from ppgan_ext.models.generators.pgan import PGANGenerator
 from ppgan_ext.models.generators.sparnet import SPARNet
 from ppgan_ext.modules.conv_blocks import ConvNormAct
@@ -141,6 +143,21 @@ def test_equalized_layers_fold_the_scale():
         assert type(form) in (nn.Conv2D, nn.Linear)
         got, want = run_both(layer, form, x)
         close(got, want)
+
+
+@pytest.mark.parametrize('kernel, fused', [(3, True), (1, False)])
+def test_upscaling_conv_form(kernel, fused):
+    """A 3x3 one fuses into a transposed conv; others keep the up-sampling
+    as a layer in front of the conv."""
+    paddle.seed(0)
+    conv = UpscalingEqualizedConv2d(4, 5, kernel, padding=kernel // 2)
+    conv.bias.set_value(paddle.randn([5]))
+    form = to_export_form(copy.deepcopy(conv))
+    assert isinstance(form, UpsampleConv) == fused
+    x = paddle.randn([2, 4, 5, 3])
+    got, want = run_both(conv, form, x)
+    assert want.shape == [2, 5, 10, 6]
+    close(got, want, atol=1e-5)
 
 
 @pytest.mark.parametrize('shape', [[3, 16], [2, 8, 5, 4]])

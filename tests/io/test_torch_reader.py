@@ -7,12 +7,11 @@ import numpy as np
 import paddle
 import pytest
 
-from tests.parity_utils import load_converted
+from tests.parity_utils import assert_parity, load_case, load_converted
 from ppgan_ext.io.checkpoint import CheckpointError
 from ppgan_ext.io.safe_pickle import UnsafeCheckpointError
 from ppgan_ext.io.torch_reader import load_torch_state_dict
 from ppgan_ext.models.generators.rdn import RDN
-from tests.parity_utils import assert_parity, load_case
 from tests.torch_pickle_fakes import (FakeTensor, make_module,
                                       write_raw_zip_pickle,
                                       write_torch_legacy, write_torch_zip)

@@ -6,8 +6,8 @@ import paddle
 import paddle.nn.functional as F
 import pytest
 
-from ppgan_ext.modules.equalized_layers import upscale_then
-from ppgan_ext.modules.ops import (crop_to, edge_pad, reflect_pad, resize_nearest, upsample_nearest)
+from ppgan_ext.modules.ops import (crop_to, edge_pad, reflect_pad,
+                                   resize_nearest, upsample_nearest)
 
 
 @pytest.mark.parametrize('factor', [1, 2, 3])
@@ -51,15 +51,3 @@ def test_crop_equals_resize_when_one_larger_at_most(size, extra):
     x = paddle.rand([2, 3, size[0] + extra[0], size[1] + extra[1]])
     np.testing.assert_array_equal(crop_to(x, ref).numpy(),
                                   resize_nearest(x, size).numpy())
-
-
-def test_upscale_then_lets_a_conv_upsample_itself():
-    x = paddle.rand([1, 2, 3, 3])
-
-    def conv(t):
-        return t * 2
-
-    np.testing.assert_array_equal(upscale_then(conv, x).numpy(),
-                                  upsample_nearest(x * 2).numpy())
-    conv.upsamples_input = True
-    assert upscale_then(conv, x).shape == [1, 2, 3, 3]

@@ -11,7 +11,6 @@ Before this test existed, the face models wrote black images outside the
 Trainer: their pixels live in [-1, 1] and the tools fed them [0, 1].
 """
 import glob
-import json
 import os
 
 import numpy as np
@@ -20,12 +19,12 @@ import pytest
 import ppgan_ext
 from ppgan_ext.datasets.face_transforms import lr_from_hr, square_resize
 from ppgan_ext.io.images import write_image
-from ppgan_ext.tool_config import run_name
 from ppgan_ext.io.visuals import to_model_range, to_uint8
 from tests.parity_utils import case_path
 from tests.real_faces import write_lfw_faces
-from tests.user_paths import (assert_same_image, read_rgb, run_export,
-                              run_tool, train, trainer_images, weights_of)
+from tests.user_paths import (assert_same_image, export_run, read_rgb,
+                              run_export, run_tool, train, trainer_images,
+                              weights_of)
 
 ITERS = 2
 TINY_SPARNET = ['model.generator.min_ch=8', 'model.generator.max_ch=16',
@@ -128,13 +127,7 @@ def test_predict_api_and_export_give_the_validation_images(trained):
                                    log=lambda *_: None)
     assert len(written) == len(trained['inputs'])
     _check_folder(out, trained, 'predict')
-    export = os.path.join(trained['tmp'], 'export')
-    code, log = run_tool('export_model', ['--load', trained['weights'],
-                                          '--out', export])
-    assert code == 0, log
-    prefix = os.path.join(export, run_name(os.path.join(trained['run'],
-                                                        'config.yaml')))
-    info = json.load(open(prefix + '.export.json'))
+    prefix, info = export_run(trained)
     assert info['value_range'] == [-1.0, 1.0]
     for name, path in trained['inputs'].items():
         x = to_model_range(read_rgb(path), info['value_range'])[None]

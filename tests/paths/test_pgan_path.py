@@ -8,11 +8,11 @@ import os
 import numpy as np
 import pytest
 
-from ppgan_ext.tool_config import run_name
 from ppgan_ext.io.visuals import batch_to_uint8
 from tests.real_faces import write_lfw_faces
 from tests.user_paths import (assert_close_image, assert_same_image,
-                              run_export, run_tool, train, weights_of)
+                              export_run, run_export, run_tool, train,
+                              weights_of)
 
 ITERS = 6  # 3 at 4x4, 3 at 8x8 (fade-in done by the last one)
 TINY = ['model.generator.latent_dim=8', 'model.depth_scales=[16, 16]',
@@ -62,12 +62,7 @@ def test_sampling_tool_gives_the_evaluation_samples(trained):
 
 
 def test_exported_generator_gives_the_evaluation_samples(trained):
-    out = os.path.join(trained['tmp'], 'export')
-    code, log = run_tool('export_model', ['--load', trained['weights'],
-                                          '--out', out])
-    assert code == 0, log
-    prefix = os.path.join(out, run_name(os.path.join(trained['run'],
-                                                     'config.yaml')))
+    prefix, _ = export_run(trained)
     z = np.random.RandomState(5).standard_normal((16, 8)).astype('float32')
     images = batch_to_uint8(run_export(prefix, z), (-1., 1.))
     for i, img in enumerate(images):  # grey faces, read back as RGB

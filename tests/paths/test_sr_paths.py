@@ -6,18 +6,16 @@ and the exported model -- gives the Trainer's own validation images.
 The tools get no ``-c``: the run folder's ``config.yaml`` (with the tiny
 ``-o`` overrides the run was trained with) is what they use.
 """
-import json
 import os
 
 import pytest
 
 import ppgan_ext
 from ppgan_ext.prepare.demo_data import build_demo_sr
-from ppgan_ext.tool_config import run_name
 from ppgan_ext.io.visuals import to_model_range, to_uint8
 from tests.user_paths import (ROOT, assert_close_image, assert_same_image,
-                              read_rgb, run_export, run_tool, train,
-                              trainer_images, weights_of)
+                              export_run, read_rgb, run_export, run_tool,
+                              train, trainer_images, weights_of)
 
 FAMILIES = {
     'rdn': ('configs/rdn_x2_demo.yaml', 2, [
@@ -88,13 +86,7 @@ def test_predict_api_gives_the_validation_images(trained):
 
 
 def test_exported_model_gives_the_validation_images(trained):
-    out = os.path.join(trained['tmp'], 'export')
-    code, log = run_tool('export_model', ['--load', trained['weights'],
-                                          '--out', out])
-    assert code == 0, log
-    prefix = os.path.join(out, run_name(os.path.join(trained['run'],
-                                                     'config.yaml')))
-    info = json.load(open(prefix + '.export.json'))
+    prefix, info = export_run(trained)
     value_range = tuple(info['value_range'])
     assert value_range == (0.0, 1.0) and info['input'] == 'image'
     for name, lr in trained['lr'].items():

@@ -15,8 +15,7 @@ import pytest
 
 import ppgan_ext  # noqa: F401
 from ppgan_ext.io import images as image_files
-from ppgan_ext.io.images import read_image
-from ppgan_ext.io.images import write_image
+from ppgan_ext.io.images import read_image, write_image
 from ppgan_ext.io.checkpoint import save_checkpoint
 from tests.bad_images import (ALL_KINDS, BAD_KINDS, expected_rgb, good_rgb,
                               write_kind)

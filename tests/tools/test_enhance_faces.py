@@ -10,8 +10,7 @@ import pytest
 from ppgan.utils.visual import tensor2img
 
 import ppgan_ext  # noqa: F401
-from ppgan_ext.io.images import read_image
-from ppgan_ext.io.images import write_image
+from ppgan_ext.io.images import read_image, write_image
 from ppgan_ext.deploy.face_enhance import Background, FaceEnhancer
 from ppgan_ext.io.checkpoint import save_checkpoint
 from ppgan_ext.cli import main as train

@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 
 import ppgan_ext  # noqa: F401
-from ppgan_ext.io.images import read_image
-from ppgan_ext.io.images import write_image
+from ppgan_ext.io.images import read_image, write_image
 from ppgan_ext.faceutils import FaceDetector, template_points
 from tests.real_faces import astronaut, grace_hopper, group_photo
 

@@ -10,6 +10,7 @@ A leading ``module.`` left by ``nn.DataParallel`` is dropped by
 import collections
 import re
 
+from ...modules.progressive import with_depths
 from .. import (ConversionError, register_config_adapter, register_mapping,
                 strip_data_parallel)
 
@@ -142,7 +143,6 @@ def adapt_pgan_config(net_cfg, src_state):
             f'checkpoint holds a {kind} state_dict, which does not fit '
             f"{net_cfg.get('name')}; convert it into the {name} net "
             f'(--net {role})')
-    cfg = dict(net_cfg)
-    cfg.pop('depth_scale0', None)
+    cfg = with_depths(net_cfg, kwargs.pop('depths'))
     cfg.update(kwargs)
     return cfg

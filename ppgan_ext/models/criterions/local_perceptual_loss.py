@@ -1,4 +1,5 @@
-"""VGG perceptual losses whose weights come from a local file, never a download.
+"""VGG perceptual losses whose weights come from a local file, never a
+download.
 
 ppgan's ``PerceptualLoss`` downloads ImageNet VGG weights from a URL when it
 is built: offline that fails deep inside a download helper, on a network

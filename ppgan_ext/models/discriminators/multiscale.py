@@ -13,7 +13,8 @@ import paddle.nn.functional as F
 from ppgan.models.discriminators.builder import DISCRIMINATORS
 
 from ...config import ConfigError
-from ...modules.conv_blocks import ConvNormAct, SpectralNormConv2D, check_choice
+from ...modules.conv_blocks import (ConvNormAct, SpectralNormConv2D,
+                                    check_choice)
 from ...modules.init import init_normal
 from ...registry import register
 

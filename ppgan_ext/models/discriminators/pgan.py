@@ -4,9 +4,10 @@ import paddle.nn as nn
 import paddle.nn.functional as F
 from ppgan.models.discriminators.builder import DISCRIMINATORS
 
+from ...modules.equalized_layers import MinibatchStdDev
+from ...modules.progressive import (ProgressiveLayersMixin, check_alpha,
+                                    resolve_depths)
 from ...registry import register
-from ...modules.equalized_layers import MinibatchStdDev, ProgressiveLayersMixin
-from ..generators.pgan import check_alpha, resolve_depths
 
 __all__ = ['PGANDiscriminator']
 

@@ -3,42 +3,14 @@ import paddle
 import paddle.nn as nn
 from ppgan.models.generators.builder import GENERATORS
 
+from ...modules.equalized_layers import PixelNorm, upscale2d
+from ...modules.progressive import (ProgressiveLayersMixin, check_alpha,
+                                    resolve_depths)
 from ...registry import register
-from ...modules.equalized_layers import (ProgressiveLayersMixin, PixelNorm, upscale2d, upscale_then)
 
-__all__ = ['PGANGenerator', 'resolve_depths', 'check_alpha']
+__all__ = ['PGANGenerator']
 
 _ACTIVATIONS = {None: None, 'tanh': paddle.tanh}
-
-
-def resolve_depths(depth_scale0, depths, default=512):
-    """Return the per-scale depth list from ``depth_scale0`` / ``depths``."""
-    if depths is None:
-        d0 = default if depth_scale0 is None else depth_scale0
-        depths = [d0]
-    else:
-        depths = list(depths)
-        if not depths:
-            raise ValueError('depths must list at least the depth of scale 0')
-        if depth_scale0 is not None and depth_scale0 != depths[0]:
-            raise ValueError(
-                f'depth_scale0={depth_scale0} contradicts depths[0]='
-                f'{depths[0]}; give one of them')
-    for i, d in enumerate(depths):
-        if not isinstance(d, int) or isinstance(d, bool) or d < 1:
-            raise ValueError(f'depths[{i}] must be a positive int, got {d!r}')
-    return depths
-
-
-def check_alpha(alpha):
-    """Validate a blending factor and return it as a Python float."""
-    try:
-        value = float(alpha)
-    except (TypeError, ValueError):
-        raise TypeError(f'alpha must be a number in [0, 1], got {alpha!r}')
-    if not 0. <= value <= 1.:
-        raise ValueError(f'alpha must be in [0, 1], got {alpha!r}')
-    return value
 
 
 @register(GENERATORS)
@@ -117,7 +89,7 @@ class PGANGenerator(ProgressiveLayersMixin, nn.Layer):
         self.scale_depths.append(depth)
         self.scale_layers.append(
             nn.LayerList([
-                self._conv(last, depth, 3, padding=1),
+                self._conv(last, depth, 3, padding=1, upscaling=True),
                 self._conv(depth, depth, 3, padding=1)
             ]))
         self.to_rgb.append(self._conv(depth, self.out_channels, 1))
@@ -148,7 +120,7 @@ class PGANGenerator(ProgressiveLayersMixin, nn.Layer):
         if blend and self.num_scales == 2:
             old = upscale2d(self.to_rgb[0](x))
         for i, (conv_a, conv_b) in enumerate(self.scale_layers):
-            x = self._normalize(self.act(upscale_then(conv_a, x)))
+            x = self._normalize(self.act(conv_a(x)))  # conv_a up-samples
             x = self._normalize(self.act(conv_b(x)))
             if blend and i == len(self.scale_layers) - 2:
                 old = upscale2d(self.to_rgb[-2](x))

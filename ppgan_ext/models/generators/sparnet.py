@@ -5,9 +5,10 @@ import math
 import paddle.nn as nn
 from ppgan.models.generators.builder import GENERATORS
 
+from ...modules.conv_blocks import (NORM_TYPES, RELU_TYPES, ConvNormAct,
+                                    check_choice)
 from ...registry import register
 from .sparnet_blocks import ATT_NAMES, FaceAttentionUnit
-from ...modules.conv_blocks import (NORM_TYPES, RELU_TYPES, ConvNormAct, check_choice)
 
 
 def _log2_int(x):

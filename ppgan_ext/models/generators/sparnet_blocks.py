@@ -6,8 +6,8 @@ import paddle.nn as nn
 import paddle.nn.functional as F
 
 from ...modules.conv_blocks import (INPLACE_ACTIVATIONS, NORM_TYPES,
-                                     RELU_TYPES, ConvNormAct, check_choice,
-                                     make_activation, make_norm)
+                                    RELU_TYPES, ConvNormAct, check_choice,
+                                    make_activation, make_norm)
 from ...modules.ops import resize_nearest
 
 ATT_NAMES = ('spar', 'spar3d', 'none')

@@ -6,10 +6,9 @@ import numpy as np
 import paddle
 import pytest
 
-from tests.parity_utils import assert_parity, load_case
+from tests.parity_utils import assert_parity, load_case, load_converted
 
 from ppgan_ext.convert import ConversionError, convert_state_dict
-from tests.parity_utils import load_converted
 from ppgan_ext.convert.mappings.pgan import (pgan_depths_from_state,
                                              pgan_kwargs_from_state)
 from ppgan_ext.modules.equalized_layers import upscale2d

@@ -6,10 +6,9 @@ import numpy as np
 import paddle
 import pytest
 
-from tests.parity_utils import assert_parity, load_case
+from tests.parity_utils import assert_parity, load_case, load_converted
 import ppgan_ext.convert.mappings.sparnet  # noqa: F401  (registers mapping)
 from ppgan_ext.convert import ConversionError, convert_state_dict
-from tests.parity_utils import load_converted
 from ppgan_ext.models.generators.sparnet import SPARNet
 from ppgan.models.generators.builder import GENERATORS
 
