@@ -11,6 +11,7 @@ A config may also be named by model (``rdn_x4``, ``sparnet``): the file of
 that name in the project's ``configs/`` folder.
 """
 import ast
+import contextlib
 import os
 
 import yaml
@@ -18,8 +19,8 @@ from ppgan.utils.config import AttrDict, create_attr_dict
 
 from .errors import UserError
 
-__all__ = ['ConfigError', 'load_config', 'apply_overrides', 'resolve_config',
-           'CONFIG_DIR']
+__all__ = ['ConfigError', 'config_section', 'load_config', 'apply_overrides',
+           'resolve_config', 'CONFIG_DIR']
 
 CONFIG_DIR = os.path.join(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))), 'configs')
@@ -27,6 +28,19 @@ CONFIG_DIR = os.path.join(os.path.dirname(os.path.dirname(
 
 class ConfigError(UserError, ValueError):
     """A config file or override is missing, malformed or names no key."""
+
+
+@contextlib.contextmanager
+def config_section(key):
+    """Name the config section ``key`` in a :class:`ConfigError` raised while
+    it is built: a class checking its arguments knows their names, not
+    where in the config they sit."""
+    try:
+        yield
+    except ConfigError as e:
+        if type(e) is ConfigError and not str(e).startswith(key):
+            e.args = (f'{key}: {e}',)
+        raise
 
 
 def _parse_value(text):

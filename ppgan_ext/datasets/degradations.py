@@ -12,6 +12,7 @@ All functions take and return ``uint8`` HWC arrays.
 """
 import cv2
 
+from ..config import ConfigError
 from ..io.images import bicubic_resize
 
 __all__ = ['mod_crop', 'bicubic_down', 'nearest_blur_down', 'down_up',
@@ -35,10 +36,10 @@ def bicubic_down(img, scale):
 def nearest_blur_down(img, scale, kernel_size=5, sigma=1.0):
     """Nearest down-scaling then a ``kernel_size`` Gaussian blur of ``sigma``."""
     if kernel_size % 2 != 1 or kernel_size < 1:
-        raise ValueError(f'kernel_size must be odd and positive, got '
-                         f'{kernel_size}')
+        raise ConfigError(f'kernel_size must be odd and positive, got '
+                          f'{kernel_size}')
     if sigma <= 0:
-        raise ValueError(f'sigma must be > 0, got {sigma}')
+        raise ConfigError(f'sigma must be > 0, got {sigma}')
     h, w = img.shape[:2]
     small = cv2.resize(img, (w // scale, h // scale),
                        interpolation=cv2.INTER_NEAREST)

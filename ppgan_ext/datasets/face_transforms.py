@@ -16,6 +16,7 @@ import math
 
 import numpy as np
 
+from ..config import ConfigError
 from ..io.images import bicubic_resize
 
 __all__ = ['square_resize', 'random_resized_crop_box', 'random_scale_crop',
@@ -69,7 +70,7 @@ def random_scale_crop(img, zoom=(1.0, 1.3), ratio=(3. / 4., 4. / 3.),
     """Face-SPARNet's random zoom augmentation; output has ``img``'s size."""
     lo, hi = float(zoom[0]), float(zoom[1])
     if not 0 < lo <= hi:
-        raise ValueError(f'zoom range {zoom} must satisfy 0 < min <= max')
+        raise ConfigError(f'zoom range {zoom} must satisfy 0 < min <= max')
     h, w = img.shape[:2]
     s = rng.uniform(lo, hi) if hi > lo else lo
     sw, sh = int(w * s), int(h * s)
@@ -93,7 +94,7 @@ def lr_from_hr(hr, scale, input_size=None):
     ``input_size`` (default: ``hr``'s size). Returns ``(lr_small, lr_up)``."""
     size = hr.shape[0]
     if size % scale:
-        raise ValueError(f'HR size {size} is not a multiple of scale {scale}')
+        raise ConfigError(f'HR size {size} is not a multiple of scale {scale}')
     small = bicubic_resize(hr, (size // scale, size // scale))
     up_size = input_size or size
     return small, bicubic_resize(small, (up_size, up_size))

@@ -20,6 +20,7 @@ import numpy as np
 from paddle.io import Dataset
 from ppgan.datasets.builder import DATASETS
 
+from ..config import ConfigError
 from ..io.images import ImageReadError, image_size, list_images, read_image
 from ..io.visuals import to_model_range
 from ..registry import register
@@ -54,8 +55,8 @@ def _check_size_arg(name, value):
     if (isinstance(value, (list, tuple)) and len(value) == 2
             and all(isinstance(v, int) and v > 0 for v in value)):
         return tuple(value)
-    raise ValueError(f'{name} must be a positive int or [height, width], '
-                     f'got {value!r}')
+    raise ConfigError(f'{name} must be a positive int or [height, width], '
+                      f'got {value!r}')
 
 
 @register(DATASETS)
@@ -86,20 +87,20 @@ class ImageFolderDataset(Dataset):
         super().__init__()
         self.size = _check_size_arg('size', size)
         if not isinstance(self.size, int):
-            raise ValueError(f'size must be an int (square images), got '
-                             f'{size!r}')
+            raise ConfigError(f'size must be an int (square images), got '
+                              f'{size!r}')
         self.crop_size = (None if crop_size is None else
                           _check_size_arg('crop_size', crop_size))
         if channels not in (1, 3):
-            raise ValueError(f'channels must be 1 or 3, got {channels!r}')
+            raise ConfigError(f'channels must be 1 or 3, got {channels!r}')
         self.channels = channels
         self.random_hflip = bool(random_hflip)
         self.dataroot = os.fspath(dataroot)
         paths = list_images_recursive(self.dataroot)
         if max_images is not None:
             if not isinstance(max_images, int) or max_images < 1:
-                raise ValueError(f'max_images must be a positive int, got '
-                                 f'{max_images!r}')
+                raise ConfigError(f'max_images must be a positive int, got '
+                                  f'{max_images!r}')
             paths = paths[:max_images]
         if check_files:
             self._check(paths)

@@ -10,6 +10,7 @@ import numpy as np
 import paddle
 from ppgan.models.generators.builder import build_generator
 
+from ..config import config_section
 from ..errors import UserError
 from ..io.checkpoint import (WeightsMismatchError, check_state_fits,
                              load_checkpoint)
@@ -56,7 +57,8 @@ def load_generator(cfg, weights):
                    if model_cls else dict(model_cfg['generator']))
     except UserError as e:
         raise WeightsMismatchError(f'{weights}: {e}') from None
-    net = build_generator(dict(gen_cfg))
+    with config_section('model.generator'):
+        net = build_generator(dict(gen_cfg))
     load_generator_weights(net, state, f'{weights}: {name}')
     net.eval()
     return net, gen_cfg

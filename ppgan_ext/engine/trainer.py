@@ -61,6 +61,7 @@ from ppgan.utils.timer import TimeAverager
 from ppgan.utils.visual import tensor2img
 
 from ..amp import Amp, AmpError, NonFiniteLossError
+from ..config import config_section
 from ..datasets.base import DatasetError
 from ..errors import UserError
 from ..io.checkpoint import check_state_fits, load_checkpoint, save_checkpoint
@@ -168,7 +169,8 @@ class ExtTrainer(Trainer):
         self.value_range = resolve_value_range(cfg)
         cfg['min_max'] = self.value_range  # read by ppgan's visual()
 
-        self.model = build_model(cfg.model)
+        with config_section('model'):
+            self.model = build_model(cfg.model)
         if isinstance(self.model, ExtModelMixin):
             self.model.bind_run(amp=self.amp, output_dir=self.output_dir)
         elif self.amp.enabled:
@@ -180,8 +182,9 @@ class ExtTrainer(Trainer):
             self.distributed_data_parallel()
 
         validate = cfg.get('validate') or {}
-        self.metrics = (self.model.setup_metrics(validate['metrics'])
-                        if 'metrics' in validate else None)
+        with config_section('validate.metrics'):
+            self.metrics = (self.model.setup_metrics(validate['metrics'])
+                            if 'metrics' in validate else None)
         self.is_save_img = validate.get('save_img', True)
         # ppgan opens a VisualDL writer on every rank; they would collide in
         # one log file with every scalar once per rank
@@ -194,7 +197,8 @@ class ExtTrainer(Trainer):
             self._set_up_training(cfg, seed)
 
     def _set_up_training(self, cfg, seed):
-        loader = build_dataloader(cfg.dataset.train)
+        with config_section('dataset.train'):
+            loader = build_dataloader(cfg.dataset.train)
         self.iters_per_epoch = len(loader)
         if self.iters_per_epoch == 0:
             raise DatasetError(
@@ -365,8 +369,9 @@ class ExtTrainer(Trainer):
         """A progress bar over ppgan's test loop: its loader is swapped
         for one that advances the bar as each batch is taken."""
         if not hasattr(self, 'test_dataloader'):  # as ppgan's test() does
-            self.test_dataloader = build_dataloader(self.cfg.dataset.test,
-                                                    is_train=False)
+            with config_section('dataset.test'):
+                self.test_dataloader = build_dataloader(self.cfg.dataset.test,
+                                                        is_train=False)
         loader = self.test_dataloader
         total = min(len(loader), self.max_eval_steps or len(loader))
         with progress(total=total, desc='validation', unit='batch') as bar, \

@@ -20,9 +20,9 @@ script does.
 
 import numpy as np
 import paddle
-
 from ppgan.metrics.builder import METRICS
 
+from ..config import ConfigError
 from ..registry import register
 
 _Y_COEFFS = np.array([65.481, 128.553, 24.966]) / 255.0
@@ -134,7 +134,7 @@ class _FaceMetric(paddle.metric.Metric):
 
     def __init__(self, crop_border=0):
         if not isinstance(crop_border, int) or crop_border < 0:
-            raise ValueError(
+            raise ConfigError(
                 f"crop_border must be a non-negative int, got {crop_border!r}")
         self.crop_border = crop_border
         self.reset()

@@ -22,6 +22,7 @@ import paddle
 from ppgan.metrics.builder import METRICS
 from scipy.ndimage import correlate1d
 
+from ..config import ConfigError
 from ..progress import progress
 from ..registry import register
 from .face_psnr_ssim import all_reduce_sums
@@ -154,16 +155,16 @@ class MSSSIMDiversity(paddle.metric.Metric):
     def __init__(self, num_pairs=1000, seed=0, input_range=(-1.0, 1.0),
                  batch_pairs=32):
         if not isinstance(num_pairs, int) or num_pairs < 1:
-            raise ValueError(f"num_pairs must be a positive int, got "
-                             f"{num_pairs!r}")
+            raise ConfigError(f"num_pairs must be a positive int, got "
+                              f"{num_pairs!r}")
         if not isinstance(batch_pairs, int) or batch_pairs < 1:
-            raise ValueError(f"batch_pairs must be a positive int, got "
-                             f"{batch_pairs!r}")
+            raise ConfigError(f"batch_pairs must be a positive int, got "
+                              f"{batch_pairs!r}")
         if not isinstance(seed, int) or seed < 0:
-            raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+            raise ConfigError(f"seed must be a non-negative int, got {seed!r}")
         if len(input_range) != 2 or not input_range[0] < input_range[1]:
-            raise ValueError(f"input_range must be (min, max) with min < max, "
-                             f"got {input_range!r}")
+            raise ConfigError(f"input_range must be (min, max) with min < max, "
+                              f"got {input_range!r}")
         self.num_pairs = num_pairs
         self.seed = seed
         self.input_range = tuple(float(v) for v in input_range)

@@ -28,6 +28,7 @@ import numpy as np
 import paddle
 from ppgan.metrics.builder import METRICS
 
+from ..config import ConfigError
 from ..progress import progress
 from ..registry import register
 
@@ -172,12 +173,12 @@ class LaplacianSWD(paddle.metric.Metric):
                            ('dir_repeats', dir_repeats),
                            ('dirs_per_repeat', dirs_per_repeat)):
             if not isinstance(value, int) or value < 1:
-                raise ValueError(f"{key} must be a positive int, got {value!r}")
+                raise ConfigError(f"{key} must be a positive int, got {value!r}")
         if not isinstance(seed, int) or seed < 0:
-            raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+            raise ConfigError(f"seed must be a non-negative int, got {seed!r}")
         if num_levels is not None and (not isinstance(num_levels, int)
                                        or num_levels < 1):
-            raise ValueError(
+            raise ConfigError(
                 f"num_levels must be None or a positive int, got "
                 f"{num_levels!r}")
         self.num_levels = num_levels

@@ -176,9 +176,9 @@ def downsample_real(real, resolution):
         return real
     factor = side // resolution
     if factor * resolution != side or factor & (factor - 1):
-        raise ValueError(f'images of side {side} cannot be pooled to '
-                         f'{resolution}: the dataset size must be the final '
-                         'resolution (4 * 2**k)')
+        raise ConfigError(f'images of side {side} cannot be pooled to '
+                          f'{resolution}: the dataset size must be the final '
+                          'resolution (4 * 2**k)')
     return F.avg_pool2d(real, factor)
 
 

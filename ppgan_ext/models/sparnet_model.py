@@ -24,6 +24,7 @@ import paddle.nn.functional as F
 from ppgan.models.builder import MODELS
 from ppgan.utils.visual import tensor2img
 
+from ..config import ConfigError
 from ..registry import register
 from .sr_model import ExtSRModel
 
@@ -51,7 +52,7 @@ class SPARNetModel(ExtSRModel):
             try:
                 attention_visuals = [int(k) for k in attention_visuals]
             except (TypeError, ValueError):
-                raise ValueError(
+                raise ConfigError(
                     "attention_visuals: expected a list of map indices or "
                     f"'all', got {attention_visuals!r}")
         self.attention_visuals = attention_visuals

@@ -14,6 +14,7 @@ import math
 import paddle
 import paddle.nn as nn
 
+from ..config import ConfigError
 from .ops import upsample_nearest
 
 __all__ = [
@@ -158,7 +159,7 @@ class MinibatchStdDev(nn.Layer):
     def __init__(self, group_size=4, epsilon=1e-8):
         super().__init__()
         if not isinstance(group_size, int) or group_size < 1:
-            raise ValueError(
+            raise ConfigError(
                 f'group_size must be a positive int, got {group_size!r}')
         self.group_size = group_size
         self.epsilon = epsilon

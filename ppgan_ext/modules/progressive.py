@@ -1,6 +1,7 @@
 """Progressive growing (PGAN) scaffolding shared by its generator and
 discriminator: layer factories and scale bookkeeping, per-scale depths and
 the fade-in factor."""
+from ..config import ConfigError
 from .equalized_layers import (EqualizedConv2d, EqualizedLinear,
                                UpscalingEqualizedConv2d)
 
@@ -16,14 +17,14 @@ def resolve_depths(depth_scale0, depths, default=512):
     else:
         depths = list(depths)
         if not depths:
-            raise ValueError('depths must list at least the depth of scale 0')
+            raise ConfigError('depths must list at least the depth of scale 0')
         if depth_scale0 is not None and depth_scale0 != depths[0]:
-            raise ValueError(
+            raise ConfigError(
                 f'depth_scale0={depth_scale0} contradicts depths[0]='
                 f'{depths[0]}; give one of them')
     for i, d in enumerate(depths):
         if not isinstance(d, int) or isinstance(d, bool) or d < 1:
-            raise ValueError(f'depths[{i}] must be a positive int, got {d!r}')
+            raise ConfigError(f'depths[{i}] must be a positive int, got {d!r}')
     return depths
 
 
@@ -73,4 +74,4 @@ class ProgressiveLayersMixin:
     @staticmethod
     def _check_depth(depth):
         if not isinstance(depth, int) or isinstance(depth, bool) or depth < 1:
-            raise ValueError(f'depth must be a positive int, got {depth!r}')
+            raise ConfigError(f'depth must be a positive int, got {depth!r}')

@@ -116,6 +116,31 @@ def test_evaluate_only_needs_weights(rdn):
     assert code == 0, log
 
 
+@pytest.mark.parametrize('config, override, section, text', [
+    (CONFIG, 'model.generator.num_blocks=0', 'model:', 'num_blocks=0'),
+    ('configs/pgan_demo_lfw.yaml', 'validate.metrics.swd.patch_size=0',
+     'validate.metrics:', 'patch_size must be a positive int'),
+    ('configs/pgan_demo_lfw.yaml', 'dataset.train.channels=2',
+     'dataset.train:', 'channels must be 1 or 3'),
+])
+def test_a_bad_argument_names_its_config_section(tmp_path, config, override,
+                                                 section, text):
+    """A class that refuses an argument knows its name; the Trainer adds
+    the config section it was building."""
+    code, log = run_tool('main', ['-c', config, '-o', override,
+                                  f'output_dir={tmp_path}', 'total_iters=1'])
+    assert code == 2, log
+    assert one_error_line(log, text).startswith(f'error: {section}')
+
+
+def test_inference_tool_names_the_generator_section(rdn):
+    code, log = run_tool('inference', [
+        '--weights', rdn['weights'], '-o', 'model.generator.num_blocks=-1',
+        '--input', 'data/demo_sr/test_X2', '--out', str(rdn['tmp'] / 'o2')])
+    assert code == 2, log
+    one_error_line(log, 'model.generator: RDN: num_blocks=-1')
+
+
 def test_tool_overrides_apply_to_the_run_config(rdn):
     """``-o`` on top of the run folder's config.yaml: widths that do not
     match the weights are named, so the override was applied."""

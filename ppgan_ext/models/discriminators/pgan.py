@@ -4,6 +4,7 @@ import paddle.nn as nn
 import paddle.nn.functional as F
 from ppgan.models.discriminators.builder import DISCRIMINATORS
 
+from ...config import ConfigError
 from ...modules.equalized_layers import MinibatchStdDev
 from ...modules.progressive import (ProgressiveLayersMixin, check_alpha,
                                     resolve_depths)
@@ -55,7 +56,7 @@ class PGANDiscriminator(ProgressiveLayersMixin, nn.Layer):
         super().__init__()
         depths = resolve_depths(depth_scale0, depths)
         if not isinstance(decision_size, int) or decision_size < 1:
-            raise ValueError(
+            raise ConfigError(
                 f'decision_size must be a positive int, got {decision_size!r}')
         self.in_channels = in_channels
         self.equalized_lr = equalized_lr

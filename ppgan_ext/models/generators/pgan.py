@@ -3,6 +3,7 @@ import paddle
 import paddle.nn as nn
 from ppgan.models.generators.builder import GENERATORS
 
+from ...config import ConfigError
 from ...modules.equalized_layers import PixelNorm, upscale2d
 from ...modules.progressive import (ProgressiveLayersMixin, check_alpha,
                                     resolve_depths)
@@ -53,7 +54,7 @@ class PGANGenerator(ProgressiveLayersMixin, nn.Layer):
         super().__init__()
         depths = resolve_depths(depth_scale0, depths)
         if generation_activation not in _ACTIVATIONS:
-            raise ValueError(
+            raise ConfigError(
                 f'generation_activation must be one of '
                 f'{list(_ACTIVATIONS)}, got {generation_activation!r}')
         self.latent_dim = latent_dim

@@ -4,6 +4,7 @@ import paddle
 import paddle.nn as nn
 from ppgan.models.generators.builder import GENERATORS
 
+from ...config import ConfigError
 from ...registry import register
 
 UPSAMPLERS = ('official', 'seed')
@@ -70,7 +71,7 @@ def _upsampler(num_features, growth_rate, scale, kernel_size, layout):
 
 def _check_positive(name, value):
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(f'RDN: {name}={value!r} must be a positive integer')
+        raise ConfigError(f'RDN: {name}={value!r} must be a positive integer')
 
 
 @register(GENERATORS)
@@ -130,16 +131,16 @@ class RDN(nn.Layer):
                             ('kernel_size', kernel_size)):
             _check_positive(name, value)
         if kernel_size % 2 == 0:
-            raise ValueError(
+            raise ConfigError(
                 f'RDN: kernel_size={kernel_size} must be odd ("same" padding)')
         if scale not in SCALES:
-            raise ValueError(f'RDN: scale={scale!r} is not supported; '
-                             f'choose one of {SCALES}')
+            raise ConfigError(f'RDN: scale={scale!r} is not supported; '
+                              f'choose one of {SCALES}')
         if upsampler not in UPSAMPLERS:
-            raise ValueError(f'RDN: upsampler={upsampler!r} is not supported; '
-                             f'choose one of {UPSAMPLERS}')
+            raise ConfigError(f'RDN: upsampler={upsampler!r} is not supported; '
+                              f'choose one of {UPSAMPLERS}')
         if not rgb_range or rgb_range <= 0:
-            raise ValueError(f'RDN: rgb_range={rgb_range!r} must be > 0')
+            raise ConfigError(f'RDN: rgb_range={rgb_range!r} must be > 0')
         self.scale = scale
         self.upsampler_layout = upsampler
         self.rgb_range = float(rgb_range)

@@ -5,6 +5,7 @@ import math
 import paddle.nn as nn
 from ppgan.models.generators.builder import GENERATORS
 
+from ...config import ConfigError
 from ...modules.conv_blocks import (NORM_TYPES, RELU_TYPES, ConvNormAct,
                                     check_choice)
 from ...registry import register
@@ -62,10 +63,10 @@ class SPARNet(nn.Layer):
         att_name = check_choice('att_name', att_name, ATT_NAMES)
         for name, size in (('in_size', in_size), ('out_size', out_size)):
             if size < min_feat_size:
-                raise ValueError(f'{name}={size} must be >= min_feat_size='
-                                 f'{min_feat_size}')
+                raise ConfigError(f'{name}={size} must be >= min_feat_size='
+                                  f'{min_feat_size}')
         if bottleneck_size <= 0:
-            raise ValueError(f'bottleneck_size={bottleneck_size} must be > 0')
+            raise ConfigError(f'bottleneck_size={bottleneck_size} must be > 0')
         self.in_size, self.out_size = in_size, out_size  # for inference
 
         def clip(c):

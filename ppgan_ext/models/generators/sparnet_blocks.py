@@ -5,6 +5,7 @@ import paddle
 import paddle.nn as nn
 import paddle.nn.functional as F
 
+from ...config import ConfigError
 from ...modules.conv_blocks import (INPLACE_ACTIVATIONS, NORM_TYPES,
                                     RELU_TYPES, ConvNormAct, check_choice,
                                     make_activation, make_norm)
@@ -47,7 +48,7 @@ class HourglassAttention(nn.Layer):
                  norm_type='bn', relu_type='leakyrelu', spectral_norm=False):
         super().__init__()
         if depth == 0:
-            raise ValueError('HourglassAttention needs depth != 0')
+            raise ConfigError('HourglassAttention needs depth != 0')
         # Level numbers from outermost to innermost, as the reference counts.
         self.levels = list(range(depth, 0, -1)) if depth > 0 else [depth]
         kw = dict(norm_type=norm_type, relu_type=relu_type,
