@@ -40,7 +40,7 @@ def trained(request, tmp_path_factory):
         f'snapshot_config.interval={ITERS}', 'log_config.interval=1'])
     lr = {name: os.path.join(data, f'test_X{scale}', f'{name}.png')
           for name in trainer_images(run, 'output')}
-    return dict(run=run, lr=lr, tmp=out,
+    return dict(run=run, lr=lr, tmp=out, scale=scale,
                 outputs=trainer_images(run, 'output'),
                 weights=weights_of(run))
 
@@ -93,3 +93,36 @@ def test_exported_model_gives_the_validation_images(trained):
         x = to_model_range(read_rgb(lr), value_range)[None]
         got = to_uint8(run_export(prefix, x)[0], value_range)
         assert_same_image(got, trained['outputs'][name], name)
+
+
+def untrained_face_model(tmp):
+    """A tiny SPARNet config and its initial weights (the face half of
+    enhance_faces, unused where no face is found)."""
+    from ppgan.models.generators.builder import build_generator
+
+    from ppgan_ext.io.checkpoint import save_checkpoint
+    from tests.tiny_sparnet import TINY_G, tiny_sparnet_config
+    config = tiny_sparnet_config(tmp)
+    net = build_generator(dict(TINY_G))
+    weights = str(tmp / 'face.pdparams')
+    save_checkpoint({'generator': {k: v.numpy() for k, v in
+                                   net.state_dict().items()}}, weights)
+    return config, weights
+
+
+def test_enhance_faces_background_is_the_trained_sr_model(trained, tmp_path):
+    """enhance_faces --upscale with the run's weights as the background:
+    on a photo without faces every pixel is the SR model's, i.e. the
+    Trainer's own validation image (the model from the run's config.yaml,
+    tiled as inference.tile says)."""
+    face_config, face_weights = untrained_face_model(tmp_path)
+    out = tmp_path / 'enhanced'
+    code, log = run_tool('enhance_faces', [
+        '-c', face_config, '--weights', face_weights, '--input',
+        trained['lr']['chelsea'], '--out', str(out), '--upscale',
+        str(trained['scale']), '--bg-weights', trained['weights'],
+        '--precision', 'fp32', '--device', 'cpu'])
+    assert code == 0, log
+    assert '0 face(s) enhanced' in log, log
+    assert_same_image(str(out / 'chelsea.png'), trained['outputs']['chelsea'],
+                      'chelsea')
