@@ -253,9 +253,10 @@ class ExtTrainer(Trainer):
             self.model.train_iter(self.optimizers)
         except NonFiniteLossError as e:
             raise NonFiniteLossError(self._non_finite_message(e)) from None
-        losses = self.model.get_current_losses()
-        if not self.amp.enabled and not all(
-                math.isfinite(float(v)) for v in losses.values()):
+        if isinstance(self.model, ExtModelMixin) or self.amp.enabled:
+            return  # plugin models check their losses in train_iter
+        losses = self.model.get_current_losses()  # ppgan's own models
+        if not all(math.isfinite(float(v)) for v in losses.values()):
             raise NonFiniteLossError(self._non_finite_message())
 
     def train(self):

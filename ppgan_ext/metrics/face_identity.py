@@ -20,6 +20,7 @@ when no pair has one); how many is logged at each validation. Scores are
 averaged over every rank's pairs. Without dlib, building either metric fails with one line saying how
 to install it.
 """
+import hashlib
 import logging
 
 import numpy as np
@@ -37,12 +38,23 @@ __all__ = ['FaceIdentitySimilarity', 'FaceLandmarkNME', 'identity_similarity',
 MIN_FACE_FRACTION = 0.25
 
 
+_HR_FACES = {}  # HR image digest -> its face: the same HR images come back
+_HR_FACES_MAX = 10000  # at every validation, for every face metric
+
+
 def hr_face(gt):
-    """The largest face dlib's HOG finds in ``gt`` (or None)."""
-    side = min(gt.shape[:2])
-    faces = FaceDetector('dlib-hog', min_face=max(16, int(
-        MIN_FACE_FRACTION * side)), max_faces=1).detect(gt)
-    return faces[0] if faces else None
+    """The largest face dlib's HOG finds in ``gt`` (or None); found once
+    per HR image."""
+    key = (gt.shape, hashlib.blake2b(np.ascontiguousarray(gt).tobytes(),
+                                     digest_size=16).digest())
+    if key not in _HR_FACES:
+        side = min(gt.shape[:2])
+        faces = FaceDetector('dlib-hog', min_face=max(16, int(
+            MIN_FACE_FRACTION * side)), max_faces=1).detect(gt)
+        if len(_HR_FACES) >= _HR_FACES_MAX:
+            _HR_FACES.clear()
+        _HR_FACES[key] = faces[0] if faces else None
+    return _HR_FACES[key]
 
 
 def identity_similarity(sr, gt, face):

@@ -106,8 +106,10 @@ class ExtModelMixin:
     def check_finite(self, **losses):
         """Raise :class:`NonFiniteLossError` listing the terms if any is
         NaN/Inf (with AMP on, the scaler skips such steps instead)."""
+        if self.amp.enabled:
+            return  # no host sync: the scaler skips such steps itself
         values = {k: float(v) for k, v in losses.items()}
-        if all(math.isfinite(v) for v in values.values()) or self.amp.enabled:
+        if all(math.isfinite(v) for v in values.values()):
             return
         terms = ', '.join(f'{k}={v:.4g}' for k, v in values.items())
         raise NonFiniteLossError(f'non-finite loss: {terms}')

@@ -96,6 +96,23 @@ def test_pairs_without_a_face_are_left_out(faces):
     assert np.isnan(m.accumulate())
 
 
+def test_each_hr_image_is_searched_for_a_face_once(faces, monkeypatch):
+    """Both face metrics and every later validation reuse the HR face."""
+    from ppgan_ext.metrics import face_identity
+    calls = []
+    detect = FaceDetector.detect
+    monkeypatch.setattr(face_identity, '_HR_FACES', {})
+    monkeypatch.setattr(FaceDetector, 'detect',
+                        lambda self, img: calls.append(1) or detect(self, img))
+    gt = faces[0]
+    for metric in (FaceIdentitySimilarity(), FaceLandmarkNME(),
+                   FaceIdentitySimilarity()):
+        _score(metric, [gt], [gt.copy()])
+    assert len(calls) == 1
+    _score(FaceLandmarkNME(), [gt], [faces[1]])
+    assert len(calls) == 2
+
+
 def test_registered_and_accepted_in_configs():
     assert METRICS.get('FaceIdentitySimilarity') is FaceIdentitySimilarity
     assert METRICS.get('FaceLandmarkNME') is FaceLandmarkNME
